@@ -1,0 +1,21 @@
+//! A pseudo-terminal engine: allocate a PTY pair, start a program in a new
+//! session on its slave side, watch for that one child's exit, and relay the
+//! master side on an async reactor with bounded queues.
+//!
+//! The building blocks follow Python's `pty` module:
+//! [`openpty`] (with a `/dev/ptmx` fallback), [`spawn`] (session setup without
+//! copying the parent's memory), [`Session`] (the relay of one PTY) and
+//! [`copy`] (the relay between a master and two plain fds).
+//!
+//! Nothing here knows about Node.js; the napi binding is a thin layer above.
+
+pub mod child;
+pub mod pty;
+pub mod relay;
+pub mod spawn;
+mod sys;
+
+pub use child::{Child, ExitStatus};
+pub use pty::{openpty, openpty_ptmx, PtyPair, WindowSize};
+pub use relay::{Session, SessionOptions, DEFAULT_HIGH_WATER_MARK};
+pub use spawn::{spawn, Command, SpawnError, SpawnStage};

@@ -1,0 +1,523 @@
+//! The relay of one PTY on the async reactor: master -> bounded output queue,
+//! input queue -> master, and the child's exit reported only once everything
+//! it wrote has been queued.
+//!
+//! One task per PTY, no thread: the task waits on the master's readiness, the
+//! child's exit and the input queue at once. When the output queue holds
+//! `high_water_mark` bytes the task stops reading, so a child that writes
+//! faster than its reader blocks in the kernel instead of growing memory.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use tokio::io::unix::AsyncFd;
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+
+use crate::child::{Child, ExitStatus, Signaller};
+use crate::pty::WindowSize;
+use crate::sys;
+
+/// The output queue's default bound: reading pauses once this much output
+/// waits for the consumer.
+pub const DEFAULT_HIGH_WATER_MARK: usize = 1 << 20;
+
+/// The most one read pass takes from the master before handing it on.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// How long a child may outlive the hang-up of [`Session::close`] before it
+/// is killed.
+pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+#[derive(Clone, Copy, Debug)]
+pub struct SessionOptions {
+    pub high_water_mark: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            high_water_mark: DEFAULT_HIGH_WATER_MARK,
+        }
+    }
+}
+
+/// Output waiting for the consumer. Chunks read while the consumer is busy
+/// are coalesced into one buffer, handed over whole.
+struct OutputQueue {
+    state: Mutex<OutputState>,
+    data: Notify,
+    space: Notify,
+    high_water_mark: usize,
+}
+
+#[derive(Default)]
+struct OutputState {
+    buf: Vec<u8>,
+    ended: bool,
+}
+
+impl OutputQueue {
+    fn new(high_water_mark: usize) -> Self {
+        OutputQueue {
+            state: Mutex::new(OutputState::default()),
+            data: Notify::new(),
+            space: Notify::new(),
+            high_water_mark: high_water_mark.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, OutputState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_full(&self) -> bool {
+        self.lock().buf.len() >= self.high_water_mark
+    }
+
+    /// Appends `chunk`, taking its allocation when the queue is empty.
+    fn push(&self, chunk: &mut Vec<u8>) {
+        {
+            let mut state = self.lock();
+            if state.buf.is_empty() {
+                std::mem::swap(&mut state.buf, chunk);
+            } else {
+                state.buf.extend_from_slice(chunk);
+                chunk.clear();
+            }
+        }
+        self.data.notify_waiters();
+    }
+
+    fn finish(&self) {
+        self.lock().ended = true;
+        self.data.notify_waiters();
+    }
+
+    /// Everything queued, or `None` once the output has ended and is empty.
+    async fn pop(&self) -> Option<Vec<u8>> {
+        loop {
+            let mut notified = pin!(self.data.notified());
+            notified.as_mut().enable();
+            {
+                let mut state = self.lock();
+                if !state.buf.is_empty() {
+                    let mut chunk = std::mem::take(&mut state.buf);
+                    drop(state);
+                    self.space.notify_waiters();
+                    if chunk.len() < chunk.capacity() / 4 {
+                        chunk.shrink_to_fit();
+                    }
+                    return Some(chunk);
+                }
+                if state.ended {
+                    return None;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Resolves once the queue is below its bound.
+    async fn wait_for_space(&self) {
+        loop {
+            let mut notified = pin!(self.space.notified());
+            notified.as_mut().enable();
+            if !self.is_full() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+struct WriteRequest {
+    data: Vec<u8>,
+    written: usize,
+    done: oneshot::Sender<io::Result<()>>,
+}
+
+fn closed_error() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "the PTY is closed")
+}
+
+/// A live PTY with its child: the handle the binding holds.
+pub struct Session {
+    pid: i32,
+    master: Mutex<Option<Arc<AsyncFd<OwnedFd>>>>,
+    output: Arc<OutputQueue>,
+    input: mpsc::UnboundedSender<WriteRequest>,
+    close: Arc<Notify>,
+    exit: watch::Receiver<Option<ExitStatus>>,
+    signaller: Signaller,
+}
+
+impl Session {
+    /// Takes over the master and the child and starts the relay task. Must be
+    /// called from within a tokio runtime with IO and time enabled.
+    pub fn start(master: OwnedFd, child: Child, options: SessionOptions) -> io::Result<Session> {
+        let flags = OFlag::from_bits_truncate(fcntl(master.as_fd(), FcntlArg::F_GETFL)?);
+        fcntl(master.as_fd(), FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+        let master = Arc::new(sys::register(
+            master,
+            tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE,
+        )?);
+        let output = Arc::new(OutputQueue::new(options.high_water_mark));
+        let (input_tx, input_rx) = mpsc::unbounded_channel();
+        let (exit_tx, exit_rx) = watch::channel(None);
+        let close = Arc::new(Notify::new());
+        let signaller = child.signaller();
+        let relay = Relay {
+            master: Some(master.clone()),
+            output: output.clone(),
+            input: input_rx,
+            input_open: true,
+            pending: None,
+            scratch: Vec::with_capacity(READ_CHUNK),
+            eof: false,
+            exit: None,
+            exit_tx,
+            reported: false,
+        };
+        tokio::spawn(relay.run(child, close.clone()));
+        Ok(Session {
+            pid: signaller.pid(),
+            master: Mutex::new(Some(master)),
+            output,
+            input: input_tx,
+            close,
+            exit: exit_rx,
+            signaller,
+        })
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The next output: everything queued since the last call, or `None` once
+    /// the output has ended.
+    pub async fn read(&self) -> Option<Vec<u8>> {
+        self.output.pop().await
+    }
+
+    /// Queues `data` for the master; the future resolves once the kernel has
+    /// taken all of it. Writes are performed in the order of the calls.
+    pub fn write(&self, data: Vec<u8>) -> impl std::future::Future<Output = io::Result<()>> {
+        let (done, result) = oneshot::channel();
+        let sent = self.input.send(WriteRequest {
+            data,
+            written: 0,
+            done,
+        });
+        async move {
+            sent.map_err(|_| closed_error())?;
+            result.await.unwrap_or_else(|_| Err(closed_error()))
+        }
+    }
+
+    /// Sets the window size; the child gets SIGWINCH. A no-op after close.
+    pub fn resize(&self, size: WindowSize) -> io::Result<()> {
+        let master = self.master.lock().unwrap_or_else(|e| e.into_inner());
+        match master.as_ref() {
+            Some(fd) => sys::set_window_size(fd.get_ref().as_fd(), size),
+            None => Ok(()),
+        }
+    }
+
+    /// The window size, or `None` after close.
+    pub fn window_size(&self) -> io::Result<Option<WindowSize>> {
+        let master = self.master.lock().unwrap_or_else(|e| e.into_inner());
+        master
+            .as_ref()
+            .map(|fd| sys::window_size(fd.get_ref().as_fd()))
+            .transpose()
+    }
+
+    /// Sends a signal to the child's process group; `false` once reaped.
+    pub fn kill(&self, signal: i32) -> io::Result<bool> {
+        self.signaller.kill(signal)
+    }
+
+    /// Hangs up: closes the master (the kernel sends SIGHUP to the session),
+    /// ends the output and fails pending writes. A child still running
+    /// [`CLOSE_GRACE`] later is killed with SIGKILL.
+    pub fn close(&self) {
+        let master = self.master.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if master.is_some() {
+            self.close.notify_one();
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.master
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
+
+    /// The exit status, once the child has exited and all its output is queued.
+    pub async fn wait(&self) -> ExitStatus {
+        let mut exit = self.exit.clone();
+        let status = exit
+            .wait_for(|s| s.is_some())
+            .await
+            .map(|s| s.expect("checked by wait_for"));
+        match status {
+            Ok(status) => status,
+            // The relay task is gone without a status only if the runtime shut down.
+            Err(_) => ExitStatus {
+                code: None,
+                signal: Some(libc::SIGKILL),
+            },
+        }
+    }
+
+    /// The exit status if already known.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        *self.exit.borrow()
+    }
+}
+
+/// The state of the relay task.
+struct Relay {
+    master: Option<Arc<AsyncFd<OwnedFd>>>,
+    output: Arc<OutputQueue>,
+    input: mpsc::UnboundedReceiver<WriteRequest>,
+    input_open: bool,
+    pending: Option<WriteRequest>,
+    scratch: Vec<u8>,
+    eof: bool,
+    exit: Option<ExitStatus>,
+    exit_tx: watch::Sender<Option<ExitStatus>>,
+    reported: bool,
+}
+
+/// What a pass of reads ended on.
+enum Fill {
+    /// Nothing more to read now.
+    WouldBlock,
+    /// A chunk was handed on; there may be more.
+    Progress,
+    /// The queue reached its bound.
+    Full,
+    /// Every holder of the slave closed it (EIO on Linux, EOF on macOS).
+    End,
+}
+
+impl Relay {
+    async fn run(mut self, mut child: Child, close: Arc<Notify>) {
+        let signaller = child.signaller();
+        let mut wait = pin!(child.wait());
+        let mut kill_at: Option<tokio::time::Instant> = None;
+        while !(self.reported && self.eof) {
+            let master = self.master.clone();
+            let open = master.is_some();
+            let reading = open && !self.eof;
+            let full = reading && self.output.is_full();
+            let writing = open && self.pending.is_some();
+            let taking_input = open && self.input_open && self.pending.is_none();
+            let output = self.output.clone();
+            tokio::select! {
+                biased;
+                _ = close.notified(), if open => {
+                    self.hang_up();
+                    if self.exit.is_none() {
+                        kill_at = Some(tokio::time::Instant::now() + CLOSE_GRACE);
+                    }
+                }
+                status = &mut wait, if self.exit.is_none() => {
+                    // Without an exit status the child cannot be waited for; report it as killed.
+                    let status = status.unwrap_or(ExitStatus { code: None, signal: Some(libc::SIGKILL) });
+                    self.on_exit(status);
+                }
+                _ = sleep_until(kill_at), if kill_at.is_some() && self.exit.is_none() => {
+                    kill_at = None;
+                    let _ = signaller.kill(libc::SIGKILL);
+                }
+                guard = readable(&master), if reading && !full => {
+                    if let Ok(mut guard) = guard {
+                        if let Fill::WouldBlock = self.fill() {
+                            guard.clear_ready();
+                        }
+                    }
+                }
+                _ = output.wait_for_space(), if full => {
+                    if self.exit.is_some() && !self.reported {
+                        self.drain_after_exit();
+                    }
+                }
+                request = self.input.recv(), if taking_input => match request {
+                    Some(request) => {
+                        self.pending = Some(request);
+                        self.write_pending();
+                    }
+                    None => self.input_open = false,
+                },
+                guard = writable(&master), if writing => {
+                    if let Ok(mut guard) = guard {
+                        if self.write_pending() {
+                            guard.clear_ready();
+                        }
+                    }
+                }
+            }
+        }
+        self.fail_writes(closed_error);
+    }
+
+    /// Reads until the master would block, the chunk is full or the queue is.
+    fn fill(&mut self) -> Fill {
+        let Some(fd) = self.master.clone() else {
+            return Fill::End;
+        };
+        let fd = fd.get_ref().as_fd();
+        let outcome = loop {
+            if self.scratch.capacity() == 0 {
+                self.scratch.reserve(READ_CHUNK);
+            }
+            if self.scratch.len() == self.scratch.capacity() {
+                break Fill::Progress;
+            }
+            match sys::read_into(fd, &mut self.scratch) {
+                Ok(0) => break Fill::End,
+                Ok(_) => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
+                // EIO: the last holder of the slave closed it. Any other error ends output too.
+                Err(_) => break Fill::End,
+            }
+        };
+        if !self.scratch.is_empty() {
+            self.output.push(&mut self.scratch);
+        }
+        match outcome {
+            Fill::End => {
+                self.end_output();
+                Fill::End
+            }
+            Fill::WouldBlock => {
+                if self.exit.is_some() && !self.reported {
+                    self.report();
+                }
+                Fill::WouldBlock
+            }
+            _ if self.output.is_full() => Fill::Full,
+            other => other,
+        }
+    }
+
+    /// The child has exited: its output is complete once a read of the master
+    /// would block or ends.
+    fn on_exit(&mut self, status: ExitStatus) {
+        self.exit = Some(status);
+        if self.eof || self.master.is_none() {
+            self.report();
+        } else {
+            self.drain_after_exit();
+        }
+    }
+
+    fn drain_after_exit(&mut self) {
+        while !self.reported {
+            match self.fill() {
+                Fill::Progress => continue,
+                Fill::Full => return,
+                Fill::WouldBlock | Fill::End => return,
+            }
+        }
+    }
+
+    fn report(&mut self) {
+        self.reported = true;
+        let _ = self.exit_tx.send(self.exit);
+    }
+
+    fn end_output(&mut self) {
+        self.eof = true;
+        self.output.finish();
+        if self.exit.is_some() && !self.reported {
+            self.report();
+        }
+    }
+
+    fn hang_up(&mut self) {
+        self.master = None;
+        if !self.eof {
+            self.eof = true;
+            self.output.finish();
+        }
+        if self.exit.is_some() && !self.reported {
+            self.report();
+        }
+        self.input.close();
+        self.fail_writes(closed_error);
+    }
+
+    /// Fails the write in progress and every queued one.
+    fn fail_writes(&mut self, error: fn() -> io::Error) {
+        if let Some(request) = self.pending.take() {
+            let _ = request.done.send(Err(error()));
+        }
+        while let Ok(request) = self.input.try_recv() {
+            let _ = request.done.send(Err(error()));
+        }
+    }
+
+    /// Writes as much of the pending request as the master takes. Returns
+    /// `true` when the master would block.
+    fn write_pending(&mut self) -> bool {
+        let Some(master) = self.master.clone() else {
+            return false;
+        };
+        let fd = master.get_ref().as_fd();
+        let Some(request) = self.pending.as_mut() else {
+            return false;
+        };
+        loop {
+            if request.written == request.data.len() {
+                let request = self.pending.take().expect("pending request");
+                let _ = request.done.send(Ok(()));
+                return false;
+            }
+            match nix::unistd::write(fd, &request.data[request.written..]) {
+                Ok(n) => request.written += n,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) => return true,
+                Err(e) => {
+                    let request = self.pending.take().expect("pending request");
+                    let _ = request.done.send(Err(e.into()));
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+async fn readable(
+    master: &Option<Arc<AsyncFd<OwnedFd>>>,
+) -> io::Result<tokio::io::unix::AsyncFdReadyGuard<'_, OwnedFd>> {
+    match master {
+        Some(m) => m.readable().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn writable(
+    master: &Option<Arc<AsyncFd<OwnedFd>>>,
+) -> io::Result<tokio::io::unix::AsyncFdReadyGuard<'_, OwnedFd>> {
+    match master {
+        Some(m) => m.writable().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
