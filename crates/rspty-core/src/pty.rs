@@ -173,5 +173,9 @@ pub fn window_size(fd: BorrowedFd<'_>) -> io::Result<WindowSize> {
 /// Hands both ends to the caller as raw fds (for `openpty()` in JS, where the
 /// caller owns them).
 pub fn into_raw_fds(pair: PtyPair) -> (i32, i32, PathBuf) {
-    (pair.master.into_raw_fd(), pair.slave.into_raw_fd(), pair.path)
+    (
+        pair.master.into_raw_fd(),
+        pair.slave.into_raw_fd(),
+        pair.path,
+    )
 }

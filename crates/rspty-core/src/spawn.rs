@@ -125,7 +125,8 @@ impl From<(FailedAt, io::Error)> for SpawnError {
 }
 
 fn c_string(s: &OsStr, what: &str) -> Result<CString, SpawnError> {
-    CString::new(s.as_bytes()).map_err(|_| SpawnError::invalid(&format!("{what} contains a NUL byte")))
+    CString::new(s.as_bytes())
+        .map_err(|_| SpawnError::invalid(&format!("{what} contains a NUL byte")))
 }
 
 /// Starts `command` in a new session whose controlling terminal is the slave

@@ -1,0 +1,90 @@
+import native = require('./native.js');
+import { cString, dimension, object, rangeError, typeError } from './validate.js';
+
+/** The window size a PTY starts with when none is given. */
+export const DEFAULT_COLS = 80;
+export const DEFAULT_ROWS = 24;
+/** TERM for the child when neither `name` nor the environment sets one. */
+export const DEFAULT_TERM = 'xterm-256color';
+
+export interface SpawnOptions {
+  /** Columns, an integer from 1 to 65535. Default 80. */
+  cols?: number;
+  /** Rows, an integer from 1 to 65535. Default 24. */
+  rows?: number;
+  /** The child's working directory. Default `process.cwd()`. */
+  cwd?: string;
+  /** The child's whole environment. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** TERM for the child. Default `env.TERM`, else 'xterm-256color'. */
+  name?: string;
+  /** Aborting kills the child's process group with SIGKILL. */
+  signal?: AbortSignal;
+  /**
+   * Bytes of output the relay holds for a consumer before it stops reading
+   * the PTY (the child then blocks on its writes). Default 1 MiB.
+   */
+  highWaterMark?: number;
+}
+
+export interface ResolvedSpawn {
+  request: native.SpawnRequest;
+  signal: AbortSignal | undefined;
+}
+
+function environment(value: unknown): Record<string, string> {
+  const env = object(value ?? process.env, 'options.env');
+  const result: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(env)) {
+    if (entry === undefined) continue;
+    if (name === '' || name.includes('=') || name.includes('\0')) {
+      throw typeError(
+        `options.env has an invalid variable name: ${JSON.stringify(name)}`,
+        'ERR_INVALID_ARG_VALUE',
+      );
+    }
+    result[name] = cString(entry, `options.env.${name}`);
+  }
+  return result;
+}
+
+/** Checks the arguments of spawn() and turns them into the native request. */
+export function resolveSpawn(file: unknown, args: unknown, options: unknown): ResolvedSpawn {
+  cString(file, 'file', { empty: false });
+  if (args !== undefined && !Array.isArray(args)) {
+    throw typeError(`args must be an array of strings, got ${typeof args}`);
+  }
+  const argv = (args ?? []).map((arg: unknown, i: number) => cString(arg, `args[${i}]`));
+  const opts = object(options, 'options');
+  const cols = opts.cols === undefined ? DEFAULT_COLS : dimension(opts.cols, 'options.cols');
+  const rows = opts.rows === undefined ? DEFAULT_ROWS : dimension(opts.rows, 'options.rows');
+  const cwd = opts.cwd === undefined ? process.cwd() : cString(opts.cwd, 'options.cwd', { empty: false });
+  const env = environment(opts.env);
+  if (opts.name !== undefined) env.TERM = cString(opts.name, 'options.name', { empty: false });
+  else env.TERM ??= DEFAULT_TERM;
+  const signal = opts.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw typeError('options.signal must be an AbortSignal');
+  }
+  let highWaterMark: number | undefined;
+  if (opts.highWaterMark !== undefined) {
+    const value = opts.highWaterMark;
+    if (typeof value !== 'number') throw typeError('options.highWaterMark must be a number');
+    if (!Number.isInteger(value) || value < 1 || value > 2 ** 31) {
+      throw rangeError(`options.highWaterMark must be an integer from 1 to 2^31, got ${value}`);
+    }
+    highWaterMark = value;
+  }
+  return {
+    request: {
+      file: file as string,
+      args: argv,
+      env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+      cwd,
+      cols,
+      rows,
+      highWaterMark,
+    },
+    signal,
+  };
+}

@@ -1,0 +1,212 @@
+import native = require('./native.js');
+import { abortError, closedError, exitedError, parseNativeError, systemError, translate } from './errors.js';
+import { resolveSpawn, type SpawnOptions } from './options.js';
+import { signalName, signalNumber } from './signals.js';
+import { dimension, typeError } from './validate.js';
+
+/** How the child ended, as in child_process's 'exit' event. */
+export interface ExitStatus {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+function exitStatus(status: native.NativeExitStatus): ExitStatus {
+  return {
+    exitCode: status.code ?? null,
+    signal: status.signal == null ? null : signalName(status.signal),
+  };
+}
+
+/** A program running in a pseudo-terminal. Made by {@link spawn}. */
+export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
+  /** The child's process id; it leads its own session and process group. */
+  readonly pid: number;
+  /**
+   * Resolves when the child has exited; by then every byte it wrote is queued
+   * for the iterator.
+   */
+  readonly exited: Promise<ExitStatus>;
+  #native: native.NativePty;
+  #cols: number;
+  #rows: number;
+  #status: ExitStatus | null = null;
+  #closing: Promise<void> | null = null;
+
+  /** @internal */
+  constructor(handle: native.NativePty, cols: number, rows: number, exited: Promise<ExitStatus>) {
+    this.#native = handle;
+    this.pid = handle.pid;
+    this.#cols = cols;
+    this.#rows = rows;
+    this.exited = exited.then((status) => (this.#status = status));
+  }
+
+  get cols(): number {
+    return this.#cols;
+  }
+
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /**
+   * The output of the master, in order, in chunks. Ends once the child and
+   * everything else holding the terminal have closed it, or on close().
+   * Leaving a loop early does not close the PTY; a later loop goes on where
+   * it stopped.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    const handle = this.#native;
+    return {
+      async next(): Promise<IteratorResult<Buffer>> {
+        const chunk = await handle.read();
+        return chunk ? { done: false, value: chunk } : { done: true, value: undefined };
+      },
+      async return(): Promise<IteratorResult<Buffer>> {
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /** Writes to the master; resolves once the kernel has taken all of it. */
+  async write(data: string | Uint8Array): Promise<void> {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      throw typeError(`data must be a string or a Uint8Array, got ${data === null ? 'null' : typeof data}`);
+    }
+    if (this.#closing) throw closedError('write');
+    if (this.#status) throw exitedError('write');
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    try {
+      await this.#native.write(bytes);
+    } catch (error) {
+      if (parseNativeError(error)?.code === 'ERR_PTY_CLOSED') throw closedError('write');
+      throw translate(error, 'write');
+    }
+  }
+
+  /** Sets the window size (TIOCSWINSZ); the child gets SIGWINCH. A no-op after close(). */
+  resize(cols: number, rows: number): void {
+    dimension(cols, 'cols');
+    dimension(rows, 'rows');
+    if (this.#closing) return;
+    try {
+      this.#native.resize(cols, rows);
+    } catch (error) {
+      throw translate(error, 'resize');
+    }
+    this.#cols = cols;
+    this.#rows = rows;
+  }
+
+  /**
+   * Sends a signal (default SIGTERM) to the child's process group. Returns
+   * false, and does nothing, once the child has been reaped.
+   */
+  kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
+    const number = signalNumber(signal);
+    try {
+      return this.#native.kill(number);
+    } catch (error) {
+      throw translate(error, 'kill');
+    }
+  }
+
+  /**
+   * Hangs up: closes the master (the kernel sends SIGHUP to the session),
+   * ends the iterator and fails pending writes. Resolves once the child has
+   * been reaped; a child still running 2 s after the hang-up is killed with
+   * SIGKILL. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#native.close();
+      this.#closing = this.exited.then(() => undefined);
+    }
+    return this.#closing;
+  }
+
+  /** `await using pty = await spawn(...)`: closes and waits for the child. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Lets the Node process exit while the child runs (as child_process's unref()). */
+  unref(): this {
+    this.#native.unref();
+    return this;
+  }
+
+  /** Undoes unref(). */
+  ref(): this {
+    this.#native.ref();
+    return this;
+  }
+}
+
+/**
+ * Starts `file` with `args` in a new pseudo-terminal. Resolves once the
+ * program has been executed; rejects with the errno (`code` 'ENOENT',
+ * 'EACCES', ...) and a message naming what failed.
+ */
+export async function spawn(
+  file: string,
+  args?: readonly string[],
+  options?: SpawnOptions,
+): Promise<Pty> {
+  const { request, signal } = resolveSpawn(file, args, options);
+  if (signal?.aborted) throw abortError(signal.reason);
+  let resolveExit!: (status: ExitStatus) => void;
+  const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
+  let handle: native.NativePty;
+  try {
+    handle = await native.spawn(request, (status) => resolveExit(exitStatus(status)));
+  } catch (error) {
+    throw spawnError(error, request);
+  }
+  const pty = new Pty(handle, request.cols, request.rows, exited);
+  if (signal) {
+    const abort = () => pty.kill('SIGKILL');
+    if (signal.aborted) abort();
+    else {
+      signal.addEventListener('abort', abort, { once: true });
+      void pty.exited.then(() => signal.removeEventListener('abort', abort));
+    }
+  }
+  return pty;
+}
+
+function spawnError(error: unknown, request: native.SpawnRequest): Error {
+  const failure = parseNativeError(error);
+  if (!failure) return error instanceof Error ? error : new Error(String(error));
+  const spawnargs = [request.file, ...request.args];
+  const detail = `${failure.code} (${failure.detail})`;
+  switch (failure.context) {
+    case 'input':
+      return typeError(`spawn ${request.file}: ${failure.detail}`, 'ERR_INVALID_ARG_VALUE');
+    case 'cwd':
+      return systemError(`spawn ${request.file}: cwd ${request.cwd}: ${detail}`, failure.code, {
+        syscall: 'chdir',
+        path: request.cwd,
+        spawnargs,
+      });
+    default:
+      return systemError(`spawn ${request.file}: ${detail}`, failure.code, {
+        syscall: failure.context === 'exec' ? 'spawn' : failure.context,
+        path: request.file,
+        spawnargs,
+      });
+  }
+}
+
+/** Runs `file` to the end in a PTY and returns its exit status with all its output. */
+export async function run(
+  file: string,
+  args?: readonly string[],
+  options?: SpawnOptions,
+): Promise<ExitStatus & { output: Buffer }> {
+  const pty = await spawn(file, args, options);
+  const chunks: Buffer[] = [];
+  for await (const chunk of pty) chunks.push(chunk);
+  const status = await pty.exited;
+  return { ...status, output: Buffer.concat(chunks) };
+}
