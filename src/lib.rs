@@ -49,7 +49,7 @@ pub fn openpty_fds(cols: u32, rows: u32) -> Result<PtyFds> {
 /// The method `spawn` uses here: "posix_spawn" or "fork".
 #[napi]
 pub fn spawn_method() -> &'static str {
-    rspty_core::spawn::spawn_method()
+    rspty_core::SpawnMethod::best().name()
 }
 
 /// The output queue's default bound in bytes.

@@ -77,17 +77,16 @@ pub fn spawn(
     };
     let file = request.file;
     AsyncBlockBuilder::new(async move {
-        let (master, child) = tokio::task::spawn_blocking(move || {
+        let (pair, child) = tokio::task::spawn_blocking(move || {
             let pair =
                 rspty_core::openpty(size).map_err(|e| error::os_error(&e, "openpty", &file))?;
             let child = rspty_core::spawn(&command, &pair).map_err(|e| error::spawn_error(&e))?;
-            // The child opened its own slave; ours must go so that EIO marks the end.
-            Ok::<_, Error>((pair.master, child))
+            Ok::<_, Error>((pair, child))
         })
         .await
         .map_err(|e| Error::from_reason(e.to_string()))??;
         let session = Arc::new(
-            Session::start(master, child, options).map_err(|e| error::os_error(&e, "spawn", ""))?,
+            Session::start(pair, child, options).map_err(|e| error::os_error(&e, "spawn", ""))?,
         );
         let on_exit = Arc::new(Mutex::new(Some(on_exit)));
         let (watched, callback) = (session.clone(), on_exit.clone());

@@ -18,4 +18,4 @@ mod sys;
 pub use child::{Child, ExitStatus};
 pub use pty::{openpty, openpty_ptmx, PtyPair, WindowSize};
 pub use relay::{Session, SessionOptions, DEFAULT_HIGH_WATER_MARK};
-pub use spawn::{spawn, Command, SpawnError, SpawnStage};
+pub use spawn::{spawn, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};

@@ -18,7 +18,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 use crate::child::{Child, ExitStatus, Signaller};
-use crate::pty::WindowSize;
+use crate::pty::{PtyPair, WindowSize};
 use crate::sys;
 
 /// The output queue's default bound: reading pauses once this much output
@@ -144,10 +144,14 @@ fn closed_error() -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, "the PTY is closed")
 }
 
+type MasterSlot = Arc<Mutex<Option<Arc<AsyncFd<OwnedFd>>>>>;
+
 /// A live PTY with its child: the handle the binding holds.
 pub struct Session {
     pid: i32,
-    master: Mutex<Option<Arc<AsyncFd<OwnedFd>>>>,
+    /// Shared with the relay, which empties it when the session is over so
+    /// the fd closes without waiting for this handle to be dropped.
+    master: MasterSlot,
     output: Arc<OutputQueue>,
     input: mpsc::UnboundedSender<WriteRequest>,
     close: Arc<Notify>,
@@ -156,9 +160,13 @@ pub struct Session {
 }
 
 impl Session {
-    /// Takes over the master and the child and starts the relay task. Must be
-    /// called from within a tokio runtime with IO and time enabled.
-    pub fn start(master: OwnedFd, child: Child, options: SessionOptions) -> io::Result<Session> {
+    /// Takes over the pair and the child and starts the relay task. The slave
+    /// is closed here: the child has its own, and the end of output (EIO) can
+    /// only come once every holder of the slave has closed it. Must be called
+    /// from within a tokio runtime with IO and time enabled.
+    pub fn start(pty: PtyPair, child: Child, options: SessionOptions) -> io::Result<Session> {
+        let PtyPair { master, slave, .. } = pty;
+        drop(slave);
         let flags = OFlag::from_bits_truncate(fcntl(master.as_fd(), FcntlArg::F_GETFL)?);
         fcntl(master.as_fd(), FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
         let master = Arc::new(sys::register(
@@ -170,8 +178,10 @@ impl Session {
         let (exit_tx, exit_rx) = watch::channel(None);
         let close = Arc::new(Notify::new());
         let signaller = child.signaller();
+        let slot: MasterSlot = Arc::new(Mutex::new(Some(master.clone())));
         let relay = Relay {
-            master: Some(master.clone()),
+            slot: slot.clone(),
+            master: Some(master),
             output: output.clone(),
             input: input_rx,
             input_open: true,
@@ -185,7 +195,7 @@ impl Session {
         tokio::spawn(relay.run(child, close.clone()));
         Ok(Session {
             pid: signaller.pid(),
-            master: Mutex::new(Some(master)),
+            master: slot,
             output,
             input: input_tx,
             close,
@@ -219,7 +229,8 @@ impl Session {
         }
     }
 
-    /// Sets the window size; the child gets SIGWINCH. A no-op after close.
+    /// Sets the window size; the child gets SIGWINCH. A no-op after close and
+    /// once the session is over (child reaped, output ended).
     pub fn resize(&self, size: WindowSize) -> io::Result<()> {
         let master = self.master.lock().unwrap_or_else(|e| e.into_inner());
         match master.as_ref() {
@@ -252,13 +263,6 @@ impl Session {
         }
     }
 
-    pub fn is_closed(&self) -> bool {
-        self.master
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_none()
-    }
-
     /// The exit status, once the child has exited and all its output is queued.
     pub async fn wait(&self) -> ExitStatus {
         let mut exit = self.exit.clone();
@@ -284,6 +288,7 @@ impl Session {
 
 /// The state of the relay task.
 struct Relay {
+    slot: MasterSlot,
     master: Option<Arc<AsyncFd<OwnedFd>>>,
     output: Arc<OutputQueue>,
     input: mpsc::UnboundedReceiver<WriteRequest>,
@@ -367,6 +372,7 @@ impl Relay {
             }
         }
         self.fail_writes(closed_error);
+        self.slot.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     /// Reads until the master would block, the chunk is full or the queue is.

@@ -133,6 +133,15 @@ fn c_string(s: &OsStr, what: &str) -> Result<CString, SpawnError> {
 /// of `pty`. Returns once the program has been executed, or with the errno of
 /// what failed. The caller may close its copy of the slave afterwards.
 pub fn spawn(command: &Command, pty: &PtyPair) -> Result<Child, SpawnError> {
+    spawn_using(command, pty, SpawnMethod::best())
+}
+
+/// [`spawn`] with a chosen method, so that both paths can be exercised.
+pub fn spawn_using(
+    command: &Command,
+    pty: &PtyPair,
+    method: SpawnMethod,
+) -> Result<Child, SpawnError> {
     if command.program.is_empty() {
         return Err(SpawnError::invalid("the program name is empty"));
     }
@@ -174,30 +183,54 @@ pub fn spawn(command: &Command, pty: &PtyPair) -> Result<Child, SpawnError> {
         slave_path: &slave_path,
     };
 
-    let pid = spawn_session(&spec)?;
+    let pid = spawn_session(&spec, method)?;
     Child::new(pid).map_err(|e| SpawnError::new(SpawnStage::Exec, e))
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn spawn_session(spec: &SessionSpec<'_>) -> Result<i32, SpawnError> {
-    if let Some(functions) = sys::posix_spawn_functions() {
-        return Ok(sys::posix_spawn_session(functions, spec)?);
-    }
-    Ok(sys::fork_session(spec)?)
+/// How the child is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpawnMethod {
+    /// glibc's `posix_spawn` with `POSIX_SPAWN_SETSID` (no copy of the parent's memory).
+    PosixSpawn,
+    /// `fork`, then async-signal-safe session setup in the child.
+    Fork,
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn spawn_session(spec: &SessionSpec<'_>) -> Result<i32, SpawnError> {
-    Ok(sys::fork_session(spec)?)
+impl SpawnMethod {
+    /// The best method this system offers.
+    pub fn best() -> SpawnMethod {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        if sys::posix_spawn_functions().is_some() {
+            return SpawnMethod::PosixSpawn;
+        }
+        SpawnMethod::Fork
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SpawnMethod::PosixSpawn => "posix_spawn",
+            SpawnMethod::Fork => "fork",
+        }
+    }
 }
 
-/// Which method [`spawn`] uses on this system: `"posix_spawn"` or `"fork"`.
-pub fn spawn_method() -> &'static str {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if sys::posix_spawn_functions().is_some() {
-        return "posix_spawn";
+fn spawn_session(spec: &SessionSpec<'_>, method: SpawnMethod) -> Result<i32, SpawnError> {
+    match method {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        SpawnMethod::PosixSpawn => match sys::posix_spawn_functions() {
+            Some(functions) => Ok(sys::posix_spawn_session(functions, spec)?),
+            None => Err(SpawnError::new(
+                SpawnStage::Exec,
+                io::Error::from(io::ErrorKind::Unsupported),
+            )),
+        },
+        #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+        SpawnMethod::PosixSpawn => Err(SpawnError::new(
+            SpawnStage::Exec,
+            io::Error::from(io::ErrorKind::Unsupported),
+        )),
+        SpawnMethod::Fork => Ok(sys::fork_session(spec)?),
     }
-    "fork"
 }
 
 /// The working directory is checked up front so that its failure is reported

@@ -305,11 +305,7 @@ unsafe fn fork_child(spec: &SessionSpec<'_>, report: RawFd, max_fd: RawFd) -> ! 
             libc::close(fd);
         }
     }
-    let mut sa: libc::sigaction = std::mem::zeroed();
-    sa.sa_sigaction = libc::SIG_DFL;
-    for sig in 1..NSIG {
-        libc::sigaction(sig, &sa, std::ptr::null_mut());
-    }
+    reset_signal_dispositions();
     let none = no_signals();
     libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
     if let Some(cwd) = spec.cwd {
@@ -319,16 +315,38 @@ unsafe fn fork_child(spec: &SessionSpec<'_>, report: RawFd, max_fd: RawFd) -> ! 
     }
     libc::execve(
         spec.program.as_ptr(),
-        spec.argv.as_ptr() as *const *const libc::c_char as _,
-        spec.envp.as_ptr() as *const *const libc::c_char as _,
+        spec.argv.as_ptr(),
+        spec.envp.as_ptr(),
     );
     fail(b'e')
 }
 
+/// Every signal back to its default action. On Linux through the raw
+/// syscall: glibc's sigaction refuses its two internal signals, which an
+/// ancestor may have left ignored. An all-zero kernel sigaction is SIG_DFL
+/// with an empty mask whatever the architecture's layout.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-const NSIG: libc::c_int = 65;
+unsafe fn reset_signal_dispositions() {
+    let default = [0u64; 4];
+    for sig in 1..=64 {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            default.as_ptr(),
+            std::ptr::null_mut::<u64>(),
+            8,
+        );
+    }
+}
+
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-const NSIG: libc::c_int = 32;
+unsafe fn reset_signal_dispositions() {
+    let mut sa: libc::sigaction = std::mem::zeroed();
+    sa.sa_sigaction = libc::SIG_DFL;
+    for sig in 1..32 {
+        libc::sigaction(sig, &sa, std::ptr::null_mut());
+    }
+}
 
 /// Spawns through `fork`, for platforms where posix_spawn cannot give the
 /// child its controlling terminal. Signals are blocked around the fork so that

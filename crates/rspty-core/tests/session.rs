@@ -11,7 +11,7 @@ fn command(program: &str, args: &[&str]) -> Command {
 async fn start(command: &Command) -> Session {
     let pair = openpty(WindowSize::default()).expect("openpty");
     let child = spawn(command, &pair).expect("spawn");
-    Session::start(pair.master, child, SessionOptions::default()).expect("session")
+    Session::start(pair, child, SessionOptions::default()).expect("session")
 }
 
 async fn collect(session: &Session) -> Vec<u8> {

@@ -1,0 +1,70 @@
+// Output and input through the master.
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { spawn } from '../lib/index.js';
+import { collect, readUntil } from './helpers.js';
+
+const RUNS = 200;
+const CHILD_OUTPUT = 64 * 1024;
+
+test('echo through cat comes back in order', async (t) => {
+  const pty = await spawn('cat');
+  await pty.write('hello\n');
+  t.is(await readUntil(pty, 'hello\r\nhello\r\n'), 'hello\r\nhello\r\n');
+  await pty.write(new Uint8Array([0x77, 0x6f, 0x72, 0x6c, 0x64, 0x0a]));
+  t.is(await readUntil(pty, 'world\r\nworld\r\n'), 'world\r\nworld\r\n');
+  await pty.write('\x04');
+  t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
+});
+
+test('a 1 MiB write into a raw-mode child is counted exactly', async (t) => {
+  const size = 1024 * 1024;
+  const pty = await spawn('sh', ['-c', `stty raw -echo; echo ready; head -c ${size} | wc -c`]);
+  await readUntil(pty, 'ready\n');
+  await pty.write(randomBytes(size));
+  t.is((await collect(pty)).toString().trim(), String(size));
+  t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
+});
+
+test('many writes issued at once arrive in call order', async (t) => {
+  const pty = await spawn('sh', ['-c', 'stty raw -echo; echo ready; head -c 3000']);
+  await readUntil(pty, 'ready\n');
+  const parts = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(9, '0')}|`);
+  await Promise.all(parts.map((part) => pty.write(part)));
+  t.is((await collect(pty)).toString(), parts.join(''));
+});
+
+test(`${RUNS} children that write ${CHILD_OUTPUT} bytes and exit at once lose nothing`, async (t) => {
+  const expected = CHILD_OUTPUT;
+  const sizes = await Promise.all(
+    Array.from({ length: RUNS }, async () => {
+      const pty = await spawn('head', ['-c', String(expected), '/dev/zero']);
+      const status = await pty.exited;
+      // By the time exited resolves, everything the child wrote is queued.
+      const output = await collect(pty);
+      t.deepEqual(status, { exitCode: 0, signal: null });
+      return output.length;
+    }),
+  );
+  t.deepEqual(sizes, new Array(RUNS).fill(expected));
+});
+
+test('output of a grandchild that keeps the terminal flows after the child exits', async (t) => {
+  // The session leader's exit sends SIGHUP to the foreground group: the grandchild ignores it.
+  const pty = await spawn('sh', ['-c', 'trap "" HUP; (sleep 0.3; echo late) & echo early']);
+  const status = await pty.exited;
+  t.deepEqual(status, { exitCode: 0, signal: null });
+  t.is((await collect(pty)).toString(), 'early\r\nlate\r\n');
+});
+
+test('write after close rejects with ERR_PTY_CLOSED; after exit with ERR_PTY_EXITED', async (t) => {
+  const closed = await spawn('cat');
+  await closed.close();
+  const closedError = await t.throwsAsync(closed.write('x'));
+  t.is((closedError as NodeJS.ErrnoException).code, 'ERR_PTY_CLOSED');
+
+  const exited = await spawn('true');
+  await exited.exited;
+  const exitedError = await t.throwsAsync(exited.write('x'));
+  t.is((exitedError as NodeJS.ErrnoException).code, 'ERR_PTY_EXITED');
+});
