@@ -9,6 +9,15 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A child started on a slave that JavaScript holds. */
+export declare class NativeChild {
+  get pid(): number
+  /** Waits for the exit and reaps the child. */
+  wait(): Promise<NativeExitStatus>
+  /** Signals the child's process group; false once the child was reaped. */
+  kill(signal: number): boolean
+}
+
 export declare class NativePty {
   get pid(): number
   /** Everything queued since the last call, or null once the output ended. */
@@ -24,8 +33,20 @@ export declare class NativePty {
   unref(): void
 }
 
+/** A terminal put in raw mode; `restore()` gives it back its mode. */
+export declare class RawMode {
+  restore(): void
+}
+
+/** Relays master -> output and input -> master until the master's output ends. */
+export declare function copy(master: number, input: number, output: number, onOutput?: (((arg: Buffer) => Buffer)) | undefined | null, onInput?: (((arg: Buffer) => Buffer)) | undefined | null): Promise<undefined>
+
 /** The output queue's default bound in bytes. */
 export declare function defaultHighWaterMark(): number
+
+export declare function enterRawMode(fd: number): RawMode
+
+export declare function getWindowSize(fd: number): TerminalSize
 
 export interface NativeExitStatus {
   code?: number
@@ -42,6 +63,9 @@ export interface PtyFds {
   path: string
 }
 
+/** Sets the window size of the terminal behind `fd`. */
+export declare function setWindowSize(fd: number, cols: number, rows: number): void
+
 /**
  * Allocates a PTY, starts the program on it (off the JavaScript thread) and
  * starts its relay. Resolves once the program has been executed.
@@ -50,6 +74,9 @@ export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitSt
 
 /** The method `spawn` uses here: "posix_spawn" or "fork". */
 export declare function spawnMethod(): string
+
+/** Starts the program of `request` on the slave `slave` (device `path`). */
+export declare function spawnOnSlave(request: SpawnRequest, slave: number, path: string): Promise<NativeChild>
 
 export interface SpawnRequest {
   file: string
@@ -60,4 +87,10 @@ export interface SpawnRequest {
   cols: number
   rows: number
   highWaterMark?: number
+}
+
+/** The size of the terminal behind `fd`. */
+export interface TerminalSize {
+  cols: number
+  rows: number
 }

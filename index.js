@@ -835,8 +835,15 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeChild = nativeBinding.NativeChild
 module.exports.NativePty = nativeBinding.NativePty
+module.exports.RawMode = nativeBinding.RawMode
+module.exports.copy = nativeBinding.copy
 module.exports.defaultHighWaterMark = nativeBinding.defaultHighWaterMark
+module.exports.enterRawMode = nativeBinding.enterRawMode
+module.exports.getWindowSize = nativeBinding.getWindowSize
 module.exports.openpty = nativeBinding.openpty
+module.exports.setWindowSize = nativeBinding.setWindowSize
 module.exports.spawn = nativeBinding.spawn
 module.exports.spawnMethod = nativeBinding.spawnMethod
+module.exports.spawnOnSlave = nativeBinding.spawnOnSlave

@@ -10,7 +10,8 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
-function exitStatus(status: native.NativeExitStatus): ExitStatus {
+/** @internal */
+export function exitStatus(status: native.NativeExitStatus): ExitStatus {
   return {
     exitCode: status.code ?? null,
     signal: status.signal == null ? null : signalName(status.signal),
@@ -175,7 +176,8 @@ export async function spawn(
   return pty;
 }
 
-function spawnError(error: unknown, request: native.SpawnRequest): Error {
+/** @internal */
+export function spawnError(error: unknown, request: native.SpawnRequest): Error {
   const failure = parseNativeError(error);
   if (!failure) return error instanceof Error ? error : new Error(String(error));
   const spawnargs = [request.file, ...request.args];

@@ -46,7 +46,7 @@ pub struct NativePty {
     on_exit: Arc<Mutex<Option<ExitCallback>>>,
 }
 
-fn command(request: &SpawnRequest) -> Result<Command> {
+pub(crate) fn command(request: &SpawnRequest) -> Result<Command> {
     let mut command = Command::new(&request.file);
     command.args = request.args.iter().map(Into::into).collect();
     for entry in &request.env {

@@ -10,12 +10,14 @@
 //! Nothing here knows about Node.js; the napi binding is a thin layer above.
 
 pub mod child;
+pub mod copy;
 pub mod pty;
 pub mod relay;
 pub mod spawn;
 mod sys;
 
 pub use child::{Child, ExitStatus};
+pub use copy::{copy, CopyOptions, Filter};
 pub use pty::{openpty, openpty_ptmx, PtyPair, WindowSize};
 pub use relay::{Session, SessionOptions, DEFAULT_HIGH_WATER_MARK};
-pub use spawn::{spawn, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};
+pub use spawn::{spawn, spawn_on_slave, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};

@@ -2,10 +2,8 @@
 //! both ends close-on-exec, with a window size and a terminal emulator's
 //! termios defaults.
 
-use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, IntoRawFd, OwnedFd};
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use nix::fcntl::{fcntl, open, FcntlArg, FdFlag, OFlag};
@@ -38,14 +36,6 @@ pub struct PtyPair {
     pub slave: OwnedFd,
     /// The slave's device path, such as `/dev/pts/3`.
     pub path: PathBuf,
-}
-
-impl PtyPair {
-    /// The slave path as a C string, for opening it in a child.
-    pub fn path_cstring(&self) -> CString {
-        CString::new(self.path.clone().into_os_string().into_vec())
-            .expect("device paths have no NUL byte")
-    }
 }
 
 /// Allocates a pair with `openpty(3)`, falling back to [`openpty_ptmx`] when
@@ -178,4 +168,20 @@ pub fn into_raw_fds(pair: PtyPair) -> (i32, i32, PathBuf) {
         pair.slave.into_raw_fd(),
         pair.path,
     )
+}
+
+/// Puts the terminal behind `fd` in raw mode (like `cfmakeraw`) and returns
+/// the mode it had, for [`restore_mode`].
+pub fn enter_raw_mode(fd: BorrowedFd<'_>) -> io::Result<termios::Termios> {
+    let saved = termios::tcgetattr(fd)?;
+    let mut raw = saved.clone();
+    termios::cfmakeraw(&mut raw);
+    termios::tcsetattr(fd, SetArg::TCSAFLUSH, &raw)?;
+    Ok(saved)
+}
+
+/// Gives the terminal behind `fd` back a mode saved by [`enter_raw_mode`].
+pub fn restore_mode(fd: BorrowedFd<'_>, mode: &termios::Termios) -> io::Result<()> {
+    termios::tcsetattr(fd, SetArg::TCSAFLUSH, mode)?;
+    Ok(())
 }

@@ -11,6 +11,7 @@
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -142,6 +143,17 @@ pub fn spawn_using(
     pty: &PtyPair,
     method: SpawnMethod,
 ) -> Result<Child, SpawnError> {
+    spawn_on_slave(command, pty.slave.as_fd(), &pty.path, method)
+}
+
+/// [`spawn`] onto a slave the caller holds (for pairs from `openpty()` that
+/// JavaScript owns), by its fd and device path.
+pub fn spawn_on_slave(
+    command: &Command,
+    slave: BorrowedFd<'_>,
+    slave_path: &Path,
+    method: SpawnMethod,
+) -> Result<Child, SpawnError> {
     if command.program.is_empty() {
         return Err(SpawnError::invalid("the program name is empty"));
     }
@@ -171,7 +183,7 @@ pub fn spawn_using(
         Some(cwd) => Some(c_string(cwd.as_os_str(), "the working directory")?),
         None => None,
     };
-    let slave_path = pty.path_cstring();
+    let slave_path = c_string(slave_path.as_os_str(), "the slave path")?;
     let argv_ptrs = sys::pointer_array(&argv);
     let envp_ptrs = sys::pointer_array(&envp);
     let spec = SessionSpec {
@@ -179,7 +191,7 @@ pub fn spawn_using(
         argv: &argv_ptrs,
         envp: &envp_ptrs,
         cwd: cwd.as_deref(),
-        slave: std::os::fd::AsFd::as_fd(&pty.slave),
+        slave,
         slave_path: &slave_path,
     };
 

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// rspty [--cols N] [--rows N] [--record FILE] -- command [args...]
+import { constants } from 'node:os';
+import { AsciicastWriter } from './asciicast.js';
+import { callerSize, interact } from './interact.js';
+import { DEFAULT_COLS, DEFAULT_ROWS, DEFAULT_TERM } from './options.js';
+
+const USAGE = `Usage: rspty [--cols N] [--rows N] [--record FILE] -- command [args...]
+
+Runs the command in a new pseudo-terminal, relaying this terminal to it (in
+raw mode) like script(1), and exits with the command's exit code (128 + the
+signal number when a signal killed it).
+
+Options:
+  --cols N         width of the terminal (default: this terminal's, else ${DEFAULT_COLS})
+  --rows N         height of the terminal (default: this terminal's, else ${DEFAULT_ROWS})
+  --record FILE    write an asciicast v2 recording of the output to FILE
+  -h, --help       show this help
+`;
+
+class UsageError extends Error {}
+
+interface Invocation {
+  cols?: number;
+  rows?: number;
+  record?: string;
+  command: string[];
+}
+
+function parse(argv: string[]): Invocation | 'help' {
+  const result: Invocation = { command: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      result.command = argv.slice(i + 1);
+      break;
+    }
+    if (arg === '-h' || arg === '--help') return 'help';
+    if (!arg.startsWith('-')) {
+      result.command = argv.slice(i);
+      break;
+    }
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag !== '--cols' && flag !== '--rows' && flag !== '--record') throw new UsageError(`unknown option ${flag}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+    if (flag === '--record') {
+      result.record = value;
+      continue;
+    }
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < 1 || number > 65535) throw new UsageError(`${flag} must be an integer from 1 to 65535, got ${value}`);
+    result[flag === '--cols' ? 'cols' : 'rows'] = number;
+  }
+  if (result.command.length === 0) throw new UsageError('no command given');
+  return result;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let invocation: Invocation | 'help';
+  try {
+    invocation = parse(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`rspty: ${error.message} (see rspty --help)\n`);
+    return 2;
+  }
+  if (invocation === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const size = callerSize([0, 1]);
+  const cols = invocation.cols ?? size?.cols ?? DEFAULT_COLS;
+  const rows = invocation.rows ?? size?.rows ?? DEFAULT_ROWS;
+  const recorder = invocation.record
+    ? new AsciicastWriter(invocation.record, {
+        width: cols,
+        height: rows,
+        env: { TERM: process.env.TERM ?? DEFAULT_TERM, SHELL: process.env.SHELL ?? '' },
+      })
+    : null;
+  const [file, ...args] = invocation.command;
+  try {
+    const status = await interact(file!, args, { cols, rows, onOutput: recorder ? (chunk) => recorder.output(chunk) : undefined });
+    if (status.signal) return 128 + (constants.signals[status.signal] ?? 0);
+    return status.exitCode ?? 1;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(`rspty: ${(error as Error).message}\n`);
+    return code === 'ENOENT' ? 127 : code === 'EACCES' ? 126 : 1;
+  } finally {
+    recorder?.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`rspty: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
