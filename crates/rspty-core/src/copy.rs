@@ -164,7 +164,6 @@ pub async fn copy(
                 Step::WouldBlock => would_block(guard),
                 Step::End | Step::Failed => master_open = false,
                 Step::Done(n) => {
-                    drop(guard);
                     if n > 0 {
                         if let Some(filter) = options.on_output.as_mut() {
                             let chunk = std::mem::take(&mut to_output);
@@ -190,7 +189,6 @@ pub async fn copy(
                     Step::WouldBlock => would_block(guard),
                     Step::End | Step::Failed => input_open = false,
                     Step::Done(n) => {
-                        drop(guard);
                         if n > 0 {
                             if let Some(filter) = options.on_input.as_mut() {
                                 let fresh = to_master.split_off(before);
