@@ -22,7 +22,7 @@ export interface SpawnOptions {
   signal?: AbortSignal;
   /**
    * Bytes of output the relay holds for a consumer before it stops reading
-   * the PTY (the child then blocks on its writes). Default 1 MiB.
+   * the PTY (the child then blocks on its writes). Default 256 KiB.
    */
   highWaterMark?: number;
 }

@@ -28,7 +28,7 @@ pass() { passes=$((passes + 1)); printf 'PASS: %s\n' "$*"; }
 fail() { failures=$((failures + 1)); printf 'FAIL: %s\n' "$*"; }
 info() { printf 'INFO: %s\n' "$*"; }
 finish() {
-  printf '\npacked install test: %d passed, %d failed\n' "$passes" "$failures"
+  printf '\npacked-install: %d passed, %d failed\n' "$passes" "$failures"
   if [ "$failures" -ne 0 ]; then exit 1; fi
   exit 0
 }
@@ -164,6 +164,7 @@ if (extra.length === 0 && absent.length === 0) {
 } else {
   if (extra.length) fail(`${kind} tarball holds unexpected files: ${extra.join(' ')}`)
   if (absent.length) fail(`${kind} tarball lacks expected files: ${absent.join(' ')}`)
+  console.log(`INFO: ${kind} tarball files: ${actual.join(' ')}`)
 }
 
 const forbidden = actual.filter((f) =>
@@ -190,10 +191,10 @@ if (kind === 'main') {
     if (typeof v === 'string') targets.add(path.posix.normalize(v))
     else if (v && typeof v === 'object') Object.values(v).forEach(collect)
   }
-  collect([pkg.main, pkg.types, pkg.exports])
+  collect([pkg.main, pkg.types, pkg.exports, pkg.bin])
   const dangling = [...targets].filter((t) => !actual.includes(t))
   if (dangling.length) fail(`main package.json points at files not in the tarball: ${dangling.join(' ')}`)
-  else pass(`main, types and every exports target are in the tarball (${[...targets].join(' ')})`)
+  else pass(`main, types, bin and every exports target are in the tarball (${[...targets].join(' ')})`)
 } else {
   const want = { os: ['linux'], cpu: ['x64'], libc: ['glibc'] }
   const bad = Object.entries(want).filter(([k, v]) => JSON.stringify(pkg[k]) !== JSON.stringify(v))
@@ -218,8 +219,9 @@ done
 # --- 3. install the tarballs where no build tool can be found -----------------
 
 # The PATH of the fresh project: symlinks to node and npm and nothing else.
-# (npm's own shebang runs /usr/bin/env by absolute path, and npm starts
-# lifecycle scripts through /bin/sh by absolute path, so neither is needed.)
+# npm's shebang runs /usr/bin/env by absolute path, so env is not needed. sh
+# is left out on purpose: npm runs lifecycle scripts through the sh on PATH,
+# so an install script, which the packages must not have, fails the install.
 ln -s -- "$node_bin" "$work/bin/node"
 ln -s -- "$npm_bin" "$work/bin/npm"
 
@@ -292,7 +294,19 @@ async function main() {
 
   const esm = await import('rspty')
   assert.equal(esm.run, rspty.run, "import('rspty') from CommonJS gives the same functions as require")
-  console.log('require(rspty): run(/bin/echo hello) -> %j, exitCode %d', result.output.toString(), result.exitCode)
+
+  // A program that does not exist: the documented errno in the rejection.
+  await assert.rejects(rspty.spawn('/nonexistent/rspty-packed-test'), { code: 'ENOENT' })
+
+  // openpty(): two fds the caller owns and the slave's device path.
+  const fs = require('node:fs')
+  const pair = rspty.openpty({ cols: 90, rows: 20 })
+  assert.ok(Number.isInteger(pair.master) && Number.isInteger(pair.slave), 'openpty() gives integer fds')
+  assert.match(pair.path, /^\/dev\/pts\/\d+$/)
+  fs.closeSync(pair.slave)
+  fs.closeSync(pair.master)
+  console.log('require(rspty): run(/bin/echo hello) -> %j, exitCode %d; spawn of a missing program rejects with ENOENT; openpty() -> %s',
+    result.output.toString(), result.exitCode, pair.path)
 }
 
 main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1) })
@@ -346,6 +360,19 @@ for check in check.cjs check.mjs; do
     else
       fail "import('rspty') in the installed project (check.mjs)"
     fi
+  fi
+done
+
+# The package's command, if it declares one, is linked and starts.
+bins=$("$node_bin" -e 'const b = require(process.argv[1]).bin; console.log(typeof b === "string" ? require(process.argv[1]).name : Object.keys(b || {}).join(" "))' \
+  "$nm/rspty/package.json")
+for bin in $bins; do
+  if [ -x "$nm/.bin/$bin" ] && sandbox "node_modules/.bin/$bin" --help >"$work/bin-$bin.log" 2>&1 \
+      && grep -q "^Usage: $bin" "$work/bin-$bin.log"; then
+    pass "node_modules/.bin/$bin --help runs and prints its usage"
+  else
+    show "$work/bin-$bin.log"
+    fail "node_modules/.bin/$bin --help"
   fi
 done
 
@@ -480,8 +507,16 @@ misuse() {
     fail "tsc rejected $file, but not with exactly one $code on line 4"
   fi
 }
+cat >"$work/project/misuse-exitcode.mts" <<'EOF'
+import { run } from 'rspty'
+const result = await run('/bin/true')
+// exitCode is null when the child was killed by a signal
+export const code: number = result.exitCode
+EOF
+
 misuse misuse-spawn.mts TS2345
 misuse misuse-resize.mts TS2345
 misuse misuse-options.mts TS2322
+misuse misuse-exitcode.mts TS2322
 
 finish

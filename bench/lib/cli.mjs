@@ -2,7 +2,7 @@
 
 export const USAGE = `usage: node bench/run.mjs [options]
 
-  --rounds N            rounds per scenario (default 3; --smoke: 1)
+  --rounds N            rounds per scenario (default 5; --smoke: 1)
   --only a,b            scenarios to run (default: all)
   --contenders x,y      contenders to run (default: all; --smoke: rspty)
   --json FILE           also write the results as JSON to FILE

@@ -1,7 +1,7 @@
 // Things the scenarios need on disk: a scratch folder, the text file the read
 // scenario cats, the compiled C reference, and absolute paths of commands.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,8 @@ export class Fixtures {
         const n = Math.min(blockLines, lines - done);
         writeSync(fd, block, 0, n * LINE_BYTES);
       }
+      // Write the file back now, not while the first contender is measured.
+      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

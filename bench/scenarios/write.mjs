@@ -11,13 +11,15 @@ function childArgs(bytes) {
   return ['-c', `stty raw -echo; printf R; head -c ${bytes} | wc -c`];
 }
 
-function measured({ ms, cpuMs, count, status }, p) {
+function measured({ ms, cpuMs, reply, status }, p) {
   const metrics = {
     mibPerSec: p.bytes / MiB / (ms / 1000),
     cpuMsPerMiB: cpuMs / (p.bytes / MiB),
   };
   let failure = exitFailure(status);
-  if (count !== p.bytes) failure = `child counted ${count} bytes, expected ${p.bytes}`;
+  const count = /\d+/.exec(reply)?.[0];
+  if (count === undefined) failure = `the child's count never arrived (output: ${JSON.stringify(reply)})`;
+  else if (Number(count) !== p.bytes) failure = `child counted ${count} bytes, expected ${p.bytes}`;
   return { metrics, failure };
 }
 
@@ -41,7 +43,7 @@ export default {
   ref(p) {
     return {
       args: ['write', String(p.bytes), '--', '/bin/sh', ...childArgs(p.bytes)],
-      result: (out) => measured({ ...out, status: { exitCode: out.exitCode } }, p),
+      result: (out) => measured({ ...out, reply: String(out.count), status: { exitCode: out.exitCode } }, p),
     };
   },
 
@@ -59,7 +61,6 @@ export default {
     const status = await session.done;
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const count = Number(/\d+/.exec(output.text())?.[0]);
-    return measured({ ms, cpuMs: (cpu.user + cpu.system) / 1000, count, status }, p);
+    return measured({ ms, cpuMs: (cpu.user + cpu.system) / 1000, reply: output.text(), status }, p);
   },
 };

@@ -23,7 +23,7 @@ use crate::sys;
 
 /// The output queue's default bound: reading pauses once this much output
 /// waits for the consumer.
-pub const DEFAULT_HIGH_WATER_MARK: usize = 1 << 20;
+pub const DEFAULT_HIGH_WATER_MARK: usize = 256 * 1024;
 
 /// The most one read pass takes from the master before handing it on.
 const READ_CHUNK: usize = 64 * 1024;
