@@ -9,7 +9,7 @@ export interface SystemError extends Error {
   spawnargs?: string[];
 }
 
-const NATIVE_MESSAGE = /^([A-Z0-9_]+)\|([a-z]*)\|([^|]*)\|([\s\S]*)$/;
+const NATIVE_MESSAGE = /^([A-Z0-9_]+)\|([a-z_]*)\|([^|]*)\|([\s\S]*)$/;
 
 interface NativeFailure {
   code: string;

@@ -42,6 +42,7 @@ pub fn spawn_error(error: &SpawnError) -> Error {
         SpawnStage::Input => "input",
         SpawnStage::Cwd => "cwd",
         SpawnStage::Exec => "exec",
+        SpawnStage::Watch => "pidfd_open",
     };
     Error::new(
         Status::GenericFailure,

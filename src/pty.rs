@@ -59,6 +59,51 @@ pub(crate) fn command(request: &SpawnRequest) -> Result<Command> {
     Ok(command)
 }
 
+/// The live sessions of one Node.js environment (the main thread or a
+/// worker), hung up when that environment is torn down so that a terminated
+/// worker leaves no child or fd behind.
+#[derive(Default)]
+struct EnvSessions(Mutex<Vec<std::sync::Weak<Session>>>);
+
+impl EnvSessions {
+    fn add(&self, session: &Arc<Session>) {
+        let mut sessions = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|s| s.strong_count() > 0);
+        sessions.push(Arc::downgrade(session));
+    }
+
+    fn close_all(&self) {
+        let sessions = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        for session in sessions.iter().filter_map(std::sync::Weak::upgrade) {
+            session.close();
+        }
+    }
+}
+
+type EnvRegistry = Mutex<std::collections::HashMap<usize, Arc<EnvSessions>>>;
+
+fn env_sessions(env: &Env) -> Result<Arc<EnvSessions>> {
+    static REGISTRY: std::sync::OnceLock<EnvRegistry> = std::sync::OnceLock::new();
+    let registry = REGISTRY.get_or_init(Default::default);
+    let key = env.raw() as usize;
+    let mut map = registry.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(sessions) = map.get(&key) {
+        return Ok(sessions.clone());
+    }
+    let sessions = Arc::new(EnvSessions::default());
+    env.add_env_cleanup_hook(sessions.clone(), move |sessions| {
+        sessions.close_all();
+        if let Some(registry) = REGISTRY.get() {
+            registry
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
+        }
+    })?;
+    map.insert(key, sessions.clone());
+    Ok(sessions)
+}
+
 /// Allocates a PTY, starts the program on it (off the JavaScript thread) and
 /// starts its relay. Resolves once the program has been executed.
 #[napi]
@@ -76,6 +121,7 @@ pub fn spawn(
             .unwrap_or(rspty_core::DEFAULT_HIGH_WATER_MARK),
     };
     let file = request.file;
+    let env_sessions = env_sessions(&env)?;
     AsyncBlockBuilder::new(async move {
         let (pair, child) = tokio::task::spawn_blocking(move || {
             let pair =
@@ -88,6 +134,7 @@ pub fn spawn(
         let session = Arc::new(
             Session::start(pair, child, options).map_err(|e| error::os_error(&e, "spawn", ""))?,
         );
+        env_sessions.add(&session);
         let on_exit = Arc::new(Mutex::new(Some(on_exit)));
         let (watched, callback) = (session.clone(), on_exit.clone());
         tokio::spawn(async move {

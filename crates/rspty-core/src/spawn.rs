@@ -80,6 +80,9 @@ pub enum SpawnStage {
     Cwd,
     /// Finding or executing the program.
     Exec,
+    /// Watching the started child for its exit (out of fds, say); the child
+    /// has been killed and reaped.
+    Watch,
 }
 
 /// A failed spawn: the real errno and the stage it came from.
@@ -108,6 +111,7 @@ impl fmt::Display for SpawnError {
             SpawnStage::Input => "invalid argument",
             SpawnStage::Cwd => "cannot change to the working directory",
             SpawnStage::Exec => "cannot execute the program",
+            SpawnStage::Watch => "cannot watch the child",
         };
         write!(f, "{what}: {}", self.error)
     }
@@ -196,7 +200,13 @@ pub fn spawn_on_slave(
     };
 
     let pid = spawn_session(&spec, method)?;
-    Child::new(pid).map_err(|e| SpawnError::new(SpawnStage::Exec, e))
+    Child::new(pid).map_err(|e| {
+        // Without a watcher the child could never be reaped: end it here.
+        let pid = nix::unistd::Pid::from_raw(pid);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(pid, None);
+        SpawnError::new(SpawnStage::Watch, e)
+    })
 }
 
 /// How the child is made.
