@@ -380,6 +380,9 @@ impl Relay {
         let Some(fd) = self.master.clone() else {
             return Fill::End;
         };
+        if self.output.is_full() {
+            return Fill::Full;
+        }
         let fd = fd.get_ref().as_fd();
         let outcome = loop {
             if self.scratch.capacity() == 0 {
