@@ -380,7 +380,8 @@ impl Relay {
         let Some(fd) = self.master.clone() else {
             return Fill::End;
         };
-        if self.output.is_full() {
+        // After the exit the drain may pass the bound, so that `exited` can resolve.
+        if self.output.is_full() && self.exit.is_none() {
             return Fill::Full;
         }
         let fd = fd.get_ref().as_fd();
