@@ -20,7 +20,7 @@ export declare class NativeChild {
 
 export declare class NativePty {
   get pid(): number
-  /** Everything queued since the last call, or null once the output ended. */
+  /** The next chunk of output, or null once the output ended. */
   read(): Promise<Buffer | undefined | null>
   /** Resolves once the kernel has taken all of `data`. */
   write(data: Uint8Array): Promise<undefined>

@@ -156,7 +156,7 @@ impl NativePty {
         self.session.pid()
     }
 
-    /// Everything queued since the last call, or null once the output ended.
+    /// The next chunk of output, or null once the output ended.
     #[napi]
     pub fn read(&self, env: Env) -> Result<AsyncBlock<Option<Buffer>>> {
         let session = self.session.clone();

@@ -45,8 +45,14 @@ impl Default for SessionOptions {
     }
 }
 
-/// Output waiting for the consumer. Chunks read while the consumer is busy
-/// are coalesced into one buffer, handed over whole.
+/// The most read from the master after the child's exit before the exit is
+/// reported anyway: far above what the kernel buffers for a PTY, so only a
+/// grandchild that keeps writing can reach it.
+const EXIT_DRAIN_LIMIT: usize = 1 << 20;
+
+/// Output waiting for the consumer, as chunks. Reads made while the consumer
+/// is busy are coalesced into the last chunk until it reaches the bound, so
+/// no chunk handed over is larger than the bound plus one read pass.
 struct OutputQueue {
     state: Mutex<OutputState>,
     data: Notify,
@@ -56,7 +62,8 @@ struct OutputQueue {
 
 #[derive(Default)]
 struct OutputState {
-    buf: Vec<u8>,
+    chunks: std::collections::VecDeque<Vec<u8>>,
+    len: usize,
     ended: bool,
 }
 
@@ -75,18 +82,20 @@ impl OutputQueue {
     }
 
     fn is_full(&self) -> bool {
-        self.lock().buf.len() >= self.high_water_mark
+        self.lock().len >= self.high_water_mark
     }
 
-    /// Appends `chunk`, taking its allocation when the queue is empty.
+    /// Appends `chunk`, taking its allocation when it starts a new chunk.
     fn push(&self, chunk: &mut Vec<u8>) {
         {
             let mut state = self.lock();
-            if state.buf.is_empty() {
-                std::mem::swap(&mut state.buf, chunk);
-            } else {
-                state.buf.extend_from_slice(chunk);
-                chunk.clear();
+            state.len += chunk.len();
+            match state.chunks.back_mut() {
+                Some(last) if last.len() < self.high_water_mark => {
+                    last.extend_from_slice(chunk);
+                    chunk.clear();
+                }
+                _ => state.chunks.push_back(std::mem::take(chunk)),
             }
         }
         self.data.notify_waiters();
@@ -97,15 +106,15 @@ impl OutputQueue {
         self.data.notify_waiters();
     }
 
-    /// Everything queued, or `None` once the output has ended and is empty.
+    /// The oldest chunk, or `None` once the output has ended and is empty.
     async fn pop(&self) -> Option<Vec<u8>> {
         loop {
             let mut notified = pin!(self.data.notified());
             notified.as_mut().enable();
             {
                 let mut state = self.lock();
-                if !state.buf.is_empty() {
-                    let mut chunk = std::mem::take(&mut state.buf);
+                if let Some(mut chunk) = state.chunks.pop_front() {
+                    state.len -= chunk.len();
                     drop(state);
                     self.space.notify_waiters();
                     if chunk.len() < chunk.capacity() / 4 {
@@ -208,8 +217,8 @@ impl Session {
         self.pid
     }
 
-    /// The next output: everything queued since the last call, or `None` once
-    /// the output has ended.
+    /// The next chunk of output (at most the bound plus one read pass), or
+    /// `None` once the output has ended.
     pub async fn read(&self) -> Option<Vec<u8>> {
         self.output.pop().await
     }
@@ -345,16 +354,12 @@ impl Relay {
                 }
                 guard = readable(&master), if reading && !full => {
                     if let Ok(mut guard) = guard {
-                        if let Fill::WouldBlock = self.fill() {
+                        if let Fill::WouldBlock = self.fill(true) {
                             guard.clear_ready();
                         }
                     }
                 }
-                _ = output.wait_for_space(), if full => {
-                    if self.exit.is_some() && !self.reported {
-                        self.drain_after_exit();
-                    }
-                }
+                _ = output.wait_for_space(), if full => {}
                 request = self.input.recv(), if taking_input => match request {
                     Some(request) => {
                         self.pending = Some(request);
@@ -375,13 +380,15 @@ impl Relay {
         self.slot.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
-    /// Reads until the master would block, the chunk is full or the queue is.
-    fn fill(&mut self) -> Fill {
+    /// Reads until the master would block or the pass is full. `bounded`
+    /// stops at the queue's bound; the drain after the exit is not bounded
+    /// by it (see [`EXIT_DRAIN_LIMIT`]), so that `exited` can resolve
+    /// before the consumer reads.
+    fn fill(&mut self, bounded: bool) -> Fill {
         let Some(fd) = self.master.clone() else {
             return Fill::End;
         };
-        // After the exit the drain may pass the bound, so that `exited` can resolve.
-        if self.output.is_full() && self.exit.is_none() {
+        if bounded && self.output.is_full() {
             return Fill::Full;
         }
         let fd = fd.get_ref().as_fd();
@@ -415,7 +422,7 @@ impl Relay {
                 }
                 Fill::WouldBlock
             }
-            _ if self.output.is_full() => Fill::Full,
+            _ if bounded && self.output.is_full() => Fill::Full,
             other => other,
         }
     }
@@ -432,11 +439,15 @@ impl Relay {
     }
 
     fn drain_after_exit(&mut self) {
+        let mut drained = 0;
         while !self.reported {
-            match self.fill() {
-                Fill::Progress => continue,
-                Fill::Full => return,
-                Fill::WouldBlock | Fill::End => return,
+            if drained >= EXIT_DRAIN_LIMIT {
+                self.report();
+                return;
+            }
+            match self.fill(false) {
+                Fill::Progress => drained += READ_CHUNK,
+                Fill::WouldBlock | Fill::End | Fill::Full => return,
             }
         }
     }
