@@ -41,9 +41,6 @@ export declare class RawMode {
 /** Relays master -> output and input -> master until the master's output ends. */
 export declare function copy(master: number, input: number, output: number, onOutput?: (((arg: Buffer) => Buffer)) | undefined | null, onInput?: (((arg: Buffer) => Buffer)) | undefined | null): Promise<undefined>
 
-/** The output queue's default bound in bytes. */
-export declare function defaultHighWaterMark(): number
-
 export declare function enterRawMode(fd: number): RawMode
 
 export declare function getWindowSize(fd: number): TerminalSize
@@ -71,9 +68,6 @@ export declare function setWindowSize(fd: number, cols: number, rows: number): v
  * starts its relay. Resolves once the program has been executed.
  */
 export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void)): Promise<NativePty>
-
-/** The method `spawn` uses here: "posix_spawn" or "fork". */
-export declare function spawnMethod(): string
 
 /** Starts the program of `request` on the slave `slave` (device `path`). */
 export declare function spawnOnSlave(request: SpawnRequest, slave: number, path: string): Promise<NativeChild>

@@ -43,7 +43,7 @@ export async function interact(file: string, args?: readonly string[], options?:
   const size = callerSize([input, output]);
   const cols = opts.cols ?? size?.cols ?? DEFAULT_COLS;
   const rows = opts.rows ?? size?.rows ?? DEFAULT_ROWS;
-  const { request } = resolveSpawn(file, args, { ...opts, cols, rows, input: undefined, output: undefined, onOutput: undefined });
+  const { request } = resolveSpawn(file, args, { ...opts, cols, rows });
   const pair = openpty({ cols, rows });
   let child: native.NativeChild;
   try {

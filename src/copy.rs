@@ -29,14 +29,10 @@ fn duplicate(fd: i32, name: &str) -> Result<OwnedFd> {
     if fd < 0 {
         return Err(invalid());
     }
-    nix::fcntl::fcntl(
-        // SAFETY: F_GETFD only asks whether `fd` is open; no ownership is taken.
-        unsafe { BorrowedFd::borrow_raw(fd) },
-        nix::fcntl::FcntlArg::F_GETFD,
-    )
-    .map_err(|_| invalid())?;
-    // SAFETY: `fd` was just checked to be open; it is only read for the dup.
+    // SAFETY: the fd number is only used for F_GETFD (is it open?) and a dup; no
+    // ownership is taken, and the caller keeps it open for this call.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    nix::fcntl::fcntl(borrowed, nix::fcntl::FcntlArg::F_GETFD).map_err(|_| invalid())?;
     borrowed
         .try_clone_to_owned()
         .map_err(|e| error::os_error(&e, "dup", name))

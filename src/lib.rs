@@ -50,18 +50,6 @@ pub fn openpty_fds(cols: u32, rows: u32) -> Result<PtyFds> {
     })
 }
 
-/// The method `spawn` uses here: "posix_spawn" or "fork".
-#[napi]
-pub fn spawn_method() -> &'static str {
-    rspty_core::SpawnMethod::best().name()
-}
-
-/// The output queue's default bound in bytes.
-#[napi]
-pub fn default_high_water_mark() -> u32 {
-    rspty_core::DEFAULT_HIGH_WATER_MARK as u32
-}
-
 pub(crate) fn window_size(cols: u32, rows: u32) -> Result<WindowSize> {
     let cols = u16::try_from(cols).ok().filter(|c| *c > 0);
     let rows = u16::try_from(rows).ok().filter(|r| *r > 0);

@@ -201,28 +201,20 @@ impl NativePty {
     #[napi(js_name = "ref")]
     #[allow(deprecated)]
     pub fn refer(&self, env: Env) -> Result<()> {
-        if let Some(callback) = self
-            .on_exit
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-        {
-            callback.refer(&env)?;
-        }
-        Ok(())
+        self.with_exit_callback(|callback| callback.refer(&env))
     }
 
     #[napi]
     #[allow(deprecated)]
     pub fn unref(&self, env: Env) -> Result<()> {
-        if let Some(callback) = self
-            .on_exit
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-        {
-            callback.unref(&env)?;
-        }
-        Ok(())
+        self.with_exit_callback(|callback| callback.unref(&env))
+    }
+}
+
+impl NativePty {
+    /// Runs `f` on the exit callback while it has not been delivered yet.
+    fn with_exit_callback(&self, f: impl FnOnce(&mut ExitCallback) -> Result<()>) -> Result<()> {
+        let mut callback = self.on_exit.lock().unwrap_or_else(|e| e.into_inner());
+        callback.as_mut().map_or(Ok(()), f)
     }
 }

@@ -227,13 +227,6 @@ impl SpawnMethod {
         }
         SpawnMethod::Fork
     }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SpawnMethod::PosixSpawn => "posix_spawn",
-            SpawnMethod::Fork => "fork",
-        }
-    }
 }
 
 fn spawn_session(spec: &SessionSpec<'_>, method: SpawnMethod) -> Result<i32, SpawnError> {
