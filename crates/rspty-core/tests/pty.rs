@@ -14,6 +14,19 @@ fn both_paths(size: WindowSize) -> [(&'static str, PtyPair); 2] {
     ]
 }
 
+/// Reads until a newline: the tty layer hands over what each write pushed, so
+/// one `read` may return only part of a line that was written in pieces.
+fn read_line(file: &mut std::fs::File) -> Vec<u8> {
+    let mut line = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !line.ends_with(b"\n") {
+        let n = file.read(&mut buf).unwrap();
+        assert_ne!(n, 0, "end of file after {line:?}");
+        line.extend_from_slice(&buf[..n]);
+    }
+    line
+}
+
 fn files(pair: PtyPair) -> (std::fs::File, std::fs::File) {
     (
         std::fs::File::from(pair.master),
@@ -74,9 +87,11 @@ fn a_line_written_to_the_slave_reads_back_with_crlf() {
     for (path, pair) in both_paths(WindowSize::default()) {
         let (mut master, mut slave) = files(pair);
         slave.write_all(b"I wish to buy a fish license.\n").unwrap();
-        let mut buf = [0u8; 1024];
-        let n = master.read(&mut buf).unwrap();
-        assert_eq!(&buf[..n], b"I wish to buy a fish license.\r\n", "{path}");
+        assert_eq!(
+            read_line(&mut master),
+            b"I wish to buy a fish license.\r\n",
+            "{path}"
+        );
     }
 }
 
@@ -86,9 +101,11 @@ fn a_line_written_in_two_parts_comes_back_as_one() {
         let (mut master, mut slave) = files(pair);
         slave.write_all(b"For my pet fish, Eric.").unwrap();
         slave.write_all(b"\n").unwrap();
-        let mut buf = [0u8; 1024];
-        let n = master.read(&mut buf).unwrap();
-        assert_eq!(&buf[..n], b"For my pet fish, Eric.\r\n", "{path}");
+        assert_eq!(
+            read_line(&mut master),
+            b"For my pet fish, Eric.\r\n",
+            "{path}"
+        );
     }
 }
 
@@ -109,11 +126,12 @@ fn input_is_canonical_with_echo_and_utf8() {
         );
         let (mut master, mut slave) = files(pair);
         master.write_all("é\n".as_bytes()).unwrap();
-        let mut buf = [0u8; 64];
-        let n = slave.read(&mut buf).unwrap();
-        assert_eq!(&buf[..n], "é\n".as_bytes(), "{path}");
-        let n = master.read(&mut buf).unwrap();
-        assert_eq!(&buf[..n], "é\r\n".as_bytes(), "{path}: the echo");
+        assert_eq!(read_line(&mut slave), "é\n".as_bytes(), "{path}");
+        assert_eq!(
+            read_line(&mut master),
+            "é\r\n".as_bytes(),
+            "{path}: the echo"
+        );
     }
 }
 

@@ -60,13 +60,42 @@ async fn setsid_in_the_child_fails_because_it_already_leads_a_session() {
 
 #[tokio::test]
 async fn only_fds_0_1_2_and_no_signal_ignored_or_blocked() {
-    let script = "ls /proc/$$/fd | tr '\\n' ' '; grep -E '^Sig(Ign|Blk)' /proc/$$/status | tr -s '\\t\\n' '  '";
+    // Read from outside once `cat` has copied a line, so it is past its
+    // start-up (the loader and locale files): a shell would show the fds and
+    // the mask of its own forks.
     for method in methods() {
-        let (out, _) = output_of(&sh(script), method).await;
+        let pair = openpty(WindowSize::default()).unwrap();
+        let child = spawn_using(&Command::new("cat").inherit_env(), &pair, method).unwrap();
+        let session = Session::start(pair, child, SessionOptions::default()).unwrap();
+        session.write(b"x\n".to_vec()).await.unwrap();
+        let mut seen = Vec::new();
+        while seen != b"x\r\nx\r\n" {
+            seen.extend(session.read().await.expect("the echo and the copy"));
+        }
+        let proc = format!("/proc/{}", session.pid());
+        let mut fds: Vec<String> = std::fs::read_dir(format!("{proc}/fd"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        fds.sort();
+        let targets: Vec<_> = fds
+            .iter()
+            .map(|fd| std::fs::read_link(format!("{proc}/fd/{fd}")).unwrap_or_default())
+            .collect();
+        assert_eq!(fds, ["0", "1", "2"], "{method:?} {targets:?}");
+        let status = std::fs::read_to_string(format!("{proc}/status")).unwrap();
+        let masks: Vec<&str> = status
+            .lines()
+            .filter(|line| line.starts_with("SigBlk:") || line.starts_with("SigIgn:"))
+            .collect();
         assert_eq!(
-            out, "0 1 2 SigBlk: 0000000000000000 SigIgn: 0000000000000000 ",
+            masks,
+            ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"],
             "{method:?}"
         );
+        session.close();
+        let status = session.wait().await;
+        assert_eq!(status.signal, Some(libc::SIGHUP), "{method:?}");
     }
 }
 
