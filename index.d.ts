@@ -21,7 +21,7 @@ export declare class NativeChild {
 export declare class NativePty {
   get pid(): number
   /** The next chunk of output, or null once the output ended. */
-  read(): Promise<Buffer | undefined | null>
+  read(): Promise<Buffer | null>
   /** Resolves once the kernel has taken all of `data`. */
   write(data: Uint8Array): Promise<undefined>
   resize(cols: number, rows: number): void

@@ -5,6 +5,7 @@
 // napi-derive leaves registration out of test builds, so everything looks unused there.
 #![cfg_attr(test, allow(dead_code))]
 
+mod chunk;
 mod copy;
 mod error;
 mod pty;

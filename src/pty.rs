@@ -7,6 +7,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use rspty_core::{Command, ExitStatus, Session, SessionOptions};
 
+use crate::chunk::OutputChunk;
 use crate::error;
 
 #[napi(object)]
@@ -157,11 +158,10 @@ impl NativePty {
     }
 
     /// The next chunk of output, or null once the output ended.
-    #[napi]
-    pub fn read(&self, env: Env) -> Result<AsyncBlock<Option<Buffer>>> {
+    #[napi(ts_return_type = "Promise<Buffer | null>")]
+    pub fn read(&self, env: Env) -> Result<AsyncBlock<Option<OutputChunk>>> {
         let session = self.session.clone();
-        AsyncBlockBuilder::new(async move { Ok(session.read().await.map(Buffer::from)) })
-            .build(&env)
+        AsyncBlockBuilder::new(async move { Ok(session.read().await.map(OutputChunk)) }).build(&env)
     }
 
     /// Resolves once the kernel has taken all of `data`.

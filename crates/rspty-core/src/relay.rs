@@ -28,6 +28,14 @@ pub const DEFAULT_HIGH_WATER_MARK: usize = 256 * 1024;
 /// The most one read pass takes from the master before handing it on.
 const READ_CHUNK: usize = 64 * 1024;
 
+thread_local! {
+    /// Where read passes land before their bytes are copied into the queue:
+    /// one buffer per reactor thread rather than one per PTY, so an idle PTY
+    /// holds no read buffer (a thousand PTYs would otherwise hold 64 MiB).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> =
+        std::cell::RefCell::new(Vec::with_capacity(READ_CHUNK));
+}
+
 /// How long a child may outlive the hang-up of [`Session::close`] before it
 /// is killed.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -85,17 +93,15 @@ impl OutputQueue {
         self.lock().len >= self.high_water_mark
     }
 
-    /// Appends `chunk`, taking its allocation when it starts a new chunk.
-    fn push(&self, chunk: &mut Vec<u8>) {
+    /// Appends a copy of `bytes`: to the last chunk while it is below the
+    /// bound, else as a new chunk of exactly this size.
+    fn push(&self, bytes: &[u8]) {
         {
             let mut state = self.lock();
-            state.len += chunk.len();
+            state.len += bytes.len();
             match state.chunks.back_mut() {
-                Some(last) if last.len() < self.high_water_mark => {
-                    last.extend_from_slice(chunk);
-                    chunk.clear();
-                }
-                _ => state.chunks.push_back(std::mem::take(chunk)),
+                Some(last) if last.len() < self.high_water_mark => last.extend_from_slice(bytes),
+                _ => state.chunks.push_back(bytes.to_vec()),
             }
         }
         self.data.notify_waiters();
@@ -113,13 +119,10 @@ impl OutputQueue {
             notified.as_mut().enable();
             {
                 let mut state = self.lock();
-                if let Some(mut chunk) = state.chunks.pop_front() {
+                if let Some(chunk) = state.chunks.pop_front() {
                     state.len -= chunk.len();
                     drop(state);
                     self.space.notify_waiters();
-                    if chunk.len() < chunk.capacity() / 4 {
-                        chunk.shrink_to_fit();
-                    }
                     return Some(chunk);
                 }
                 if state.ended {
@@ -195,7 +198,6 @@ impl Session {
             input: input_rx,
             input_open: true,
             pending: None,
-            scratch: Vec::with_capacity(READ_CHUNK),
             eof: false,
             exit: None,
             exit_tx,
@@ -303,7 +305,6 @@ struct Relay {
     input: mpsc::UnboundedReceiver<WriteRequest>,
     input_open: bool,
     pending: Option<WriteRequest>,
-    scratch: Vec<u8>,
     eof: bool,
     exit: Option<ExitStatus>,
     exit_tx: watch::Sender<Option<ExitStatus>>,
@@ -392,25 +393,26 @@ impl Relay {
             return Fill::Full;
         }
         let fd = fd.get_ref().as_fd();
-        let outcome = loop {
-            if self.scratch.capacity() == 0 {
-                self.scratch.reserve(READ_CHUNK);
+        let outcome = SCRATCH.with_borrow_mut(|scratch| {
+            scratch.clear();
+            let outcome = loop {
+                if scratch.len() == scratch.capacity() {
+                    break Fill::Progress;
+                }
+                match sys::read_into(fd, scratch) {
+                    Ok(0) => break Fill::End,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
+                    // EIO: the last holder of the slave closed it. Any other error ends output too.
+                    Err(_) => break Fill::End,
+                }
+            };
+            if !scratch.is_empty() {
+                self.output.push(scratch);
             }
-            if self.scratch.len() == self.scratch.capacity() {
-                break Fill::Progress;
-            }
-            match sys::read_into(fd, &mut self.scratch) {
-                Ok(0) => break Fill::End,
-                Ok(_) => continue,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
-                // EIO: the last holder of the slave closed it. Any other error ends output too.
-                Err(_) => break Fill::End,
-            }
-        };
-        if !self.scratch.is_empty() {
-            self.output.push(&mut self.scratch);
-        }
+            outcome
+        });
         match outcome {
             Fill::End => {
                 self.end_output();
