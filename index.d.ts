@@ -20,10 +20,18 @@ export declare class NativeChild {
 
 export declare class NativePty {
   get pid(): number
-  /** The next chunk of output, or null once the output ended. */
-  read(): Promise<Buffer | null>
-  /** Resolves once the kernel has taken all of `data`. */
-  write(data: Uint8Array): Promise<undefined>
+  /**
+   * The next chunk of output; null once the output has ended; undefined
+   * when there is none yet, and then the readable callback is called once
+   * there is. Never waits: one wake-up of the JavaScript thread per burst
+   * of output, and no promise or handle made per read.
+   */
+  read(): Buffer | null | undefined
+  /**
+   * Writes `data`: null when the kernel took all of it at once, else a
+   * promise that resolves once it has taken the rest.
+   */
+  write(data: Uint8Array): Promise<void> | null
   resize(cols: number, rows: number): void
   /** Signals the child's process group; false once the child was reaped. */
   kill(signal: number): boolean
@@ -67,7 +75,7 @@ export declare function setWindowSize(fd: number, cols: number, rows: number): v
  * Allocates a PTY, starts the program on it (off the JavaScript thread) and
  * starts its relay. Resolves once the program has been executed.
  */
-export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void)): Promise<NativePty>
+export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void), onReadable: (() => void)): Promise<NativePty>
 
 /** Starts the program of `request` on the slave `slave` (device `path`). */
 export declare function spawnOnSlave(request: SpawnRequest, slave: number, path: string): Promise<NativeChild>

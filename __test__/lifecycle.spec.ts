@@ -33,7 +33,12 @@ test('a live PTY keeps the process alive until its child exits', async (t) => {
   t.is(stdout, `${pid} spawned\n${pid} exited {"exitCode":0,"signal":null}\n`);
 });
 
-test('unref() lets the process exit while the child runs', async (t) => {
+test('a read waiting for output that comes after the exit keeps the process alive', async (t) => {
+  const { stdout } = await execFileAsync(process.execPath, [fixture('unref.cjs'), 'late'], { timeout: 20_000 });
+  t.is(stdout, 'exited {"exitCode":0,"signal":null}\noutput "early\\r\\nlate\\r\\n"\n');
+});
+
+test('unref() lets the process exit while the child runs and a read waits', async (t) => {
   const { stdout } = await execFileAsync(process.execPath, [fixture('unref.cjs'), 'unref'], { timeout: 20_000 });
   const pid = Number(stdout.split(' ')[0]);
   t.is(stdout, `${pid} spawned\n`);

@@ -1,6 +1,7 @@
 import native = require('./native.js');
 import { abortError, closedError, exitedError, parseNativeError, systemError, translate } from './errors.js';
 import { resolveSpawn, type SpawnOptions } from './options.js';
+import { Output } from './output.js';
 import { signalName, signalNumber } from './signals.js';
 import { dimension, typeError } from './validate.js';
 
@@ -28,14 +29,22 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
    */
   readonly exited: Promise<ExitStatus>;
   #native: native.NativePty;
+  #output: Output;
   #cols: number;
   #rows: number;
   #status: ExitStatus | null = null;
   #closing: Promise<void> | null = null;
 
   /** @internal */
-  constructor(handle: native.NativePty, cols: number, rows: number, exited: Promise<ExitStatus>) {
+  constructor(
+    handle: native.NativePty,
+    output: Output,
+    cols: number,
+    rows: number,
+    exited: Promise<ExitStatus>,
+  ) {
     this.#native = handle;
+    this.#output = output;
     this.pid = handle.pid;
     this.#cols = cols;
     this.#rows = rows;
@@ -57,12 +66,9 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
    * it stopped.
    */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    const handle = this.#native;
+    const output = this.#output;
     return {
-      async next(): Promise<IteratorResult<Buffer>> {
-        const chunk = await handle.read();
-        return chunk ? { done: false, value: chunk } : { done: true, value: undefined };
-      },
+      next: () => output.next(),
       async return(): Promise<IteratorResult<Buffer>> {
         return { done: true, value: undefined };
       },
@@ -78,7 +84,8 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
     if (this.#status) throw exitedError('write');
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     try {
-      await this.#native.write(bytes);
+      const rest = this.#native.write(bytes);
+      if (rest) await rest;
     } catch (error) {
       if (parseNativeError(error)?.code === 'ERR_PTY_CLOSED') throw closedError('write');
       throw translate(error, 'write');
@@ -158,13 +165,19 @@ export async function spawn(
   if (signal?.aborted) throw abortError(signal.reason);
   let resolveExit!: (status: ExitStatus) => void;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
+  const output = new Output();
   let handle: native.NativePty;
   try {
-    handle = await native.spawn(request, (status) => resolveExit(exitStatus(status)));
+    handle = await native.spawn(
+      request,
+      (status) => resolveExit(exitStatus(status)),
+      () => output.readable(),
+    );
   } catch (error) {
     throw spawnError(error, request);
   }
-  const pty = new Pty(handle, request.cols, request.rows, exited);
+  output.attach(handle);
+  const pty = new Pty(handle, output, request.cols, request.rows, exited);
   if (signal) {
     const abort = () => pty.kill('SIGKILL');
     if (signal.aborted) abort();

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use rspty_core::{Command, ExitStatus, Session, SessionOptions};
+use rspty_core::{Command, ExitStatus, Session, SessionOptions, TryRead, Write};
 
 use crate::chunk::OutputChunk;
 use crate::error;
@@ -40,11 +40,46 @@ impl From<ExitStatus> for NativeExitStatus {
 /// Called once with the exit status, when all output is queued.
 type ExitCallback = ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>;
 
+/// Called when output arrives after a `read()` found none. Weak: it holds the
+/// event loop open only while such a read waits (see `NativePty::read`).
+type ReadableCallback = ThreadsafeFunction<(), (), (), Status, false, true>;
+
+/// The readable callback, shared by the handle (which refs and unrefs it)
+/// and the session (which calls it, and drops it when the output ends).
+type ReadableSlot = Arc<Mutex<Option<ReadableCallback>>>;
+
+/// What the session holds: dropping it releases the callback, so that the
+/// JavaScript function, and what it holds, can be collected.
+struct ReadableNotifier(ReadableSlot);
+
+impl ReadableNotifier {
+    fn notify(&self) {
+        if let Some(callback) = lock(&self.0).as_ref() {
+            callback.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    }
+}
+
+impl Drop for ReadableNotifier {
+    fn drop(&mut self) {
+        drop(lock(&self.0).take());
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[napi]
 pub struct NativePty {
     session: Arc<Session>,
     /// Holds the event loop open until the exit is delivered (unless unref'd).
     on_exit: Arc<Mutex<Option<ExitCallback>>>,
+    on_readable: ReadableSlot,
+    /// A `read()` found nothing and waits for the readable callback.
+    waiting: std::cell::Cell<bool>,
+    /// Not unref'd by the user.
+    referenced: std::cell::Cell<bool>,
 }
 
 pub(crate) fn command(request: &SpawnRequest) -> Result<Command> {
@@ -68,13 +103,13 @@ struct EnvSessions(Mutex<Vec<std::sync::Weak<Session>>>);
 
 impl EnvSessions {
     fn add(&self, session: &Arc<Session>) {
-        let mut sessions = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sessions = lock(&self.0);
         sessions.retain(|s| s.strong_count() > 0);
         sessions.push(Arc::downgrade(session));
     }
 
     fn close_all(&self) {
-        let sessions = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        let sessions = std::mem::take(&mut *lock(&self.0));
         for session in sessions.iter().filter_map(std::sync::Weak::upgrade) {
             session.close();
         }
@@ -87,7 +122,7 @@ fn env_sessions(env: &Env) -> Result<Arc<EnvSessions>> {
     static REGISTRY: std::sync::OnceLock<EnvRegistry> = std::sync::OnceLock::new();
     let registry = REGISTRY.get_or_init(Default::default);
     let key = env.raw() as usize;
-    let mut map = registry.lock().unwrap_or_else(|e| e.into_inner());
+    let mut map = lock(registry);
     if let Some(sessions) = map.get(&key) {
         return Ok(sessions.clone());
     }
@@ -95,10 +130,7 @@ fn env_sessions(env: &Env) -> Result<Arc<EnvSessions>> {
     env.add_env_cleanup_hook(sessions.clone(), move |sessions| {
         sessions.close_all();
         if let Some(registry) = REGISTRY.get() {
-            registry
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&key);
+            lock(registry).remove(&key);
         }
     })?;
     map.insert(key, sessions.clone());
@@ -111,7 +143,9 @@ fn env_sessions(env: &Env) -> Result<Arc<EnvSessions>> {
 pub fn spawn(
     env: Env,
     request: SpawnRequest,
+    // Spelled out: the typings are generated from these types as written.
     on_exit: ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>,
+    on_readable: ThreadsafeFunction<(), (), (), Status, false, true>,
 ) -> Result<AsyncBlock<NativePty>> {
     let size = crate::window_size(request.cols, request.rows)?;
     let command = command(&request)?;
@@ -136,16 +170,25 @@ pub fn spawn(
             Session::start(pair, child, options).map_err(|e| error::os_error(&e, "spawn", ""))?,
         );
         env_sessions.add(&session);
+        let on_readable: ReadableSlot = Arc::new(Mutex::new(Some(on_readable)));
+        let notifier = ReadableNotifier(on_readable.clone());
+        session.on_readable(move || notifier.notify());
         let on_exit = Arc::new(Mutex::new(Some(on_exit)));
         let (watched, callback) = (session.clone(), on_exit.clone());
         tokio::spawn(async move {
             let status = watched.wait().await;
-            let callback = callback.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let callback = lock(&callback).take();
             if let Some(callback) = callback {
                 callback.call(status.into(), ThreadsafeFunctionCallMode::NonBlocking);
             }
         });
-        Ok(NativePty { session, on_exit })
+        Ok(NativePty {
+            session,
+            on_exit,
+            on_readable,
+            waiting: false.into(),
+            referenced: true.into(),
+        })
     })
     .build(&env)
 }
@@ -157,21 +200,38 @@ impl NativePty {
         self.session.pid()
     }
 
-    /// The next chunk of output, or null once the output ended.
-    #[napi(ts_return_type = "Promise<Buffer | null>")]
-    pub fn read(&self, env: Env) -> Result<AsyncBlock<Option<OutputChunk>>> {
-        let session = self.session.clone();
-        AsyncBlockBuilder::new(async move { Ok(session.read().await.map(OutputChunk)) }).build(&env)
+    /// The next chunk of output; null once the output has ended; undefined
+    /// when there is none yet, and then the readable callback is called once
+    /// there is. Never waits: one wake-up of the JavaScript thread per burst
+    /// of output, and no promise or handle made per read.
+    #[napi(ts_return_type = "Buffer | null | undefined")]
+    pub fn read(&self, env: Env) -> Result<Either3<OutputChunk, Null, Undefined>> {
+        let (found, waiting) = match self.session.try_read() {
+            TryRead::Chunk(chunk) => (Either3::A(OutputChunk(chunk)), false),
+            TryRead::Ended => (Either3::B(Null), false),
+            TryRead::Empty => (Either3::C(()), true),
+        };
+        self.waiting.set(waiting);
+        self.update_readable_ref(&env)?;
+        Ok(found)
     }
 
-    /// Resolves once the kernel has taken all of `data`.
-    #[napi]
-    pub fn write(&self, env: Env, data: &[u8]) -> Result<AsyncBlock<()>> {
-        let written = self.session.write(data.to_vec());
-        AsyncBlockBuilder::new(async move {
-            written.await.map_err(|e| error::os_error(&e, "write", ""))
-        })
-        .build(&env)
+    /// Writes `data`: null when the kernel took all of it at once, else a
+    /// promise that resolves once it has taken the rest.
+    #[napi(ts_return_type = "Promise<void> | null")]
+    pub fn write(&self, env: Env, data: &[u8]) -> Result<Option<AsyncBlock<()>>> {
+        let written = self.session.write(data);
+        match written.map_err(|e| error::os_error(&e, "write", ""))? {
+            Write::Done => Ok(None),
+            Write::Queued(queued) => AsyncBlockBuilder::new(async move {
+                queued
+                    .finished()
+                    .await
+                    .map_err(|e| error::os_error(&e, "write", ""))
+            })
+            .build(&env)
+            .map(Some),
+        }
     }
 
     #[napi]
@@ -196,25 +256,41 @@ impl NativePty {
         self.session.close();
     }
 
-    // napi_ref/napi_unref_threadsafe_function decide whether the exit callback
-    // keeps the event loop alive, which is exactly what ref()/unref() mean here.
+    // napi_ref/napi_unref_threadsafe_function decide whether the callbacks
+    // keep the event loop alive, which is exactly what ref()/unref() mean here.
     #[napi(js_name = "ref")]
     #[allow(deprecated)]
     pub fn refer(&self, env: Env) -> Result<()> {
+        self.referenced.set(true);
+        self.update_readable_ref(&env)?;
         self.with_exit_callback(|callback| callback.refer(&env))
     }
 
     #[napi]
     #[allow(deprecated)]
     pub fn unref(&self, env: Env) -> Result<()> {
+        self.referenced.set(false);
+        self.update_readable_ref(&env)?;
         self.with_exit_callback(|callback| callback.unref(&env))
     }
 }
 
 impl NativePty {
+    /// The readable callback holds the event loop open while a read waits
+    /// for it, unless the user unref'd the PTY.
+    #[allow(deprecated)]
+    fn update_readable_ref(&self, env: &Env) -> Result<()> {
+        let hold = self.waiting.get() && self.referenced.get();
+        match lock(&self.on_readable).as_mut() {
+            Some(callback) if hold => callback.refer(env),
+            Some(callback) => callback.unref(env),
+            None => Ok(()),
+        }
+    }
+
     /// Runs `f` on the exit callback while it has not been delivered yet.
     fn with_exit_callback(&self, f: impl FnOnce(&mut ExitCallback) -> Result<()>) -> Result<()> {
-        let mut callback = self.on_exit.lock().unwrap_or_else(|e| e.into_inner());
+        let mut callback = lock(&self.on_exit);
         callback.as_mut().map_or(Ok(()), f)
     }
 }

@@ -66,13 +66,31 @@ struct OutputQueue {
     data: Notify,
     space: Notify,
     high_water_mark: usize,
+    /// Called once output arrives (or ends) after a [`Session::try_read`]
+    /// found none; dropped when the output ends.
+    on_readable: Mutex<Option<ReadableCallback>>,
 }
+
+type ReadableCallback = Box<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 struct OutputState {
     chunks: std::collections::VecDeque<Vec<u8>>,
     len: usize,
     ended: bool,
+    /// A `try_read` found nothing and waits for `on_readable`.
+    armed: bool,
+}
+
+/// What [`Session::try_read`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TryRead {
+    /// The oldest chunk of output.
+    Chunk(Vec<u8>),
+    /// Nothing yet: the readable callback will be called when there is.
+    Empty,
+    /// The output has ended and everything was read.
+    Ended,
 }
 
 impl OutputQueue {
@@ -82,6 +100,7 @@ impl OutputQueue {
             data: Notify::new(),
             space: Notify::new(),
             high_water_mark: high_water_mark.max(1),
+            on_readable: Mutex::new(None),
         }
     }
 
@@ -96,20 +115,55 @@ impl OutputQueue {
     /// Appends a copy of `bytes`: to the last chunk while it is below the
     /// bound, else as a new chunk of exactly this size.
     fn push(&self, bytes: &[u8]) {
-        {
+        let armed = {
             let mut state = self.lock();
             state.len += bytes.len();
             match state.chunks.back_mut() {
                 Some(last) if last.len() < self.high_water_mark => last.extend_from_slice(bytes),
                 _ => state.chunks.push_back(bytes.to_vec()),
             }
-        }
-        self.data.notify_waiters();
+            std::mem::take(&mut state.armed)
+        };
+        self.wake(armed);
     }
 
     fn finish(&self) {
-        self.lock().ended = true;
+        let armed = {
+            let mut state = self.lock();
+            state.ended = true;
+            std::mem::take(&mut state.armed)
+        };
+        self.wake(armed);
+        // Nothing is left to announce: let go of whatever the callback holds.
+        drop(self.readable_callback().take());
+    }
+
+    fn readable_callback(&self) -> std::sync::MutexGuard<'_, Option<ReadableCallback>> {
+        self.on_readable.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wake(&self, armed: bool) {
         self.data.notify_waiters();
+        if armed {
+            if let Some(callback) = self.readable_callback().as_ref() {
+                callback();
+            }
+        }
+    }
+
+    fn try_pop(&self) -> TryRead {
+        let mut state = self.lock();
+        if let Some(chunk) = state.chunks.pop_front() {
+            state.len -= chunk.len();
+            drop(state);
+            self.space.notify_waiters();
+            TryRead::Chunk(chunk)
+        } else if state.ended {
+            TryRead::Ended
+        } else {
+            state.armed = true;
+            TryRead::Empty
+        }
     }
 
     /// The oldest chunk, or `None` once the output has ended and is empty.
@@ -158,6 +212,34 @@ fn closed_error() -> io::Error {
 
 type MasterSlot = Arc<Mutex<Option<Arc<AsyncFd<OwnedFd>>>>>;
 
+/// How many writes the relay has been handed and not yet finished. While
+/// there are none, [`Session::write`] writes on the caller's thread, which
+/// keeps the order of writes and saves a round trip through the reactor.
+type Backlog = Arc<Mutex<usize>>;
+
+fn lock_backlog(backlog: &Backlog) -> std::sync::MutexGuard<'_, usize> {
+    backlog.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What became of a [`Session::write`].
+pub enum Write {
+    /// The kernel took all of it at once.
+    Done,
+    /// The rest waits for the relay, behind earlier writes.
+    Queued(QueuedWrite),
+}
+
+/// A write the relay finishes when the master takes the rest.
+pub struct QueuedWrite(oneshot::Receiver<io::Result<()>>);
+
+impl QueuedWrite {
+    /// Resolves once the kernel has taken all of it, or with the error that
+    /// stopped it (`BrokenPipe` once the PTY is closed).
+    pub async fn finished(self) -> io::Result<()> {
+        self.0.await.unwrap_or_else(|_| Err(closed_error()))
+    }
+}
+
 /// A live PTY with its child: the handle the binding holds.
 pub struct Session {
     pid: i32,
@@ -166,6 +248,7 @@ pub struct Session {
     master: MasterSlot,
     output: Arc<OutputQueue>,
     input: mpsc::UnboundedSender<WriteRequest>,
+    backlog: Backlog,
     close: Arc<Notify>,
     exit: watch::Receiver<Option<ExitStatus>>,
     signaller: Signaller,
@@ -187,6 +270,7 @@ impl Session {
         )?);
         let output = Arc::new(OutputQueue::new(options.high_water_mark));
         let (input_tx, input_rx) = mpsc::unbounded_channel();
+        let backlog = Backlog::default();
         let (exit_tx, exit_rx) = watch::channel(None);
         let close = Arc::new(Notify::new());
         let signaller = child.signaller();
@@ -196,6 +280,7 @@ impl Session {
             master: Some(master),
             output: output.clone(),
             input: input_rx,
+            backlog: backlog.clone(),
             input_open: true,
             pending: None,
             eof: false,
@@ -209,6 +294,7 @@ impl Session {
             master: slot,
             output,
             input: input_tx,
+            backlog,
             close,
             exit: exit_rx,
             signaller,
@@ -225,19 +311,59 @@ impl Session {
         self.output.pop().await
     }
 
-    /// Queues `data` for the master; the future resolves once the kernel has
-    /// taken all of it. Writes are performed in the order of the calls.
-    pub fn write(&self, data: Vec<u8>) -> impl std::future::Future<Output = io::Result<()>> {
-        let (done, result) = oneshot::channel();
-        let sent = self.input.send(WriteRequest {
-            data,
-            written: 0,
-            done,
-        });
-        async move {
-            sent.map_err(|_| closed_error())?;
-            result.await.unwrap_or_else(|_| Err(closed_error()))
+    /// The next chunk of output without waiting. When there is none yet, the
+    /// callback given to [`Session::on_readable`] is called once there is
+    /// (or the output ends), from a reactor thread.
+    pub fn try_read(&self) -> TryRead {
+        self.output.try_pop()
+    }
+
+    /// Sets the callback of [`Session::try_read`]. It must not block: it
+    /// runs on the reactor. It is dropped once the output has ended (at once
+    /// if it already has).
+    pub fn on_readable(&self, callback: impl Fn() + Send + Sync + 'static) {
+        // Holding the state lock orders this against the end of output.
+        let state = self.output.lock();
+        if !state.ended {
+            *self.output.readable_callback() = Some(Box::new(callback));
         }
+    }
+
+    /// Writes `data` to the master, in the order of the calls: at once when
+    /// nothing is queued and the kernel takes it all, else the rest is queued
+    /// for the relay. Fails with `BrokenPipe` once the PTY is closed.
+    pub fn write(&self, data: &[u8]) -> io::Result<Write> {
+        let mut backlog = lock_backlog(&self.backlog);
+        let master = self
+            .master
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(closed_error)?;
+        let mut written = 0;
+        if *backlog == 0 {
+            while written < data.len() {
+                match nix::unistd::write(master.get_ref(), &data[written..]) {
+                    Ok(n) => written += n,
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(nix::errno::Errno::EAGAIN) => break,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if written == data.len() {
+                return Ok(Write::Done);
+            }
+        }
+        let (done, result) = oneshot::channel();
+        self.input
+            .send(WriteRequest {
+                data: data[written..].to_vec(),
+                written: 0,
+                done,
+            })
+            .map_err(|_| closed_error())?;
+        *backlog += 1;
+        Ok(Write::Queued(QueuedWrite(result)))
     }
 
     /// Sets the window size; the child gets SIGWINCH. A no-op after close and
@@ -303,6 +429,7 @@ struct Relay {
     master: Option<Arc<AsyncFd<OwnedFd>>>,
     output: Arc<OutputQueue>,
     input: mpsc::UnboundedReceiver<WriteRequest>,
+    backlog: Backlog,
     input_open: bool,
     pending: Option<WriteRequest>,
     eof: bool,
@@ -483,11 +610,18 @@ impl Relay {
     /// Fails the write in progress and every queued one.
     fn fail_writes(&mut self, error: fn() -> io::Error) {
         if let Some(request) = self.pending.take() {
-            let _ = request.done.send(Err(error()));
+            self.finish(request, Err(error()));
         }
         while let Ok(request) = self.input.try_recv() {
-            let _ = request.done.send(Err(error()));
+            self.finish(request, Err(error()));
         }
+    }
+
+    /// Reports the outcome of a write and takes it off the backlog.
+    fn finish(&self, request: WriteRequest, result: io::Result<()>) {
+        let mut backlog = lock_backlog(&self.backlog);
+        *backlog -= 1;
+        let _ = request.done.send(result);
     }
 
     /// Writes as much of the pending request as the master takes. Returns
@@ -503,7 +637,7 @@ impl Relay {
         loop {
             if request.written == request.data.len() {
                 let request = self.pending.take().expect("pending request");
-                let _ = request.done.send(Ok(()));
+                self.finish(request, Ok(()));
                 return false;
             }
             match nix::unistd::write(fd, &request.data[request.written..]) {
@@ -512,7 +646,7 @@ impl Relay {
                 Err(nix::errno::Errno::EAGAIN) => return true,
                 Err(e) => {
                     let request = self.pending.take().expect("pending request");
-                    let _ = request.done.send(Err(e.into()));
+                    self.finish(request, Err(e.into()));
                     return false;
                 }
             }

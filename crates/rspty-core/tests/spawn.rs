@@ -67,7 +67,7 @@ async fn only_fds_0_1_2_and_no_signal_ignored_or_blocked() {
         let pair = openpty(WindowSize::default()).unwrap();
         let child = spawn_using(&Command::new("cat").inherit_env(), &pair, method).unwrap();
         let session = Session::start(pair, child, SessionOptions::default()).unwrap();
-        session.write(b"x\n".to_vec()).await.unwrap();
+        session.write(b"x\n").unwrap();
         let mut seen = Vec::new();
         while seen != b"x\r\nx\r\n" {
             seen.extend(session.read().await.expect("the echo and the copy"));
