@@ -459,7 +459,10 @@ impl Relay {
             let master = self.master.clone();
             let open = master.is_some();
             let reading = open && !self.eof;
-            let full = reading && self.output.is_full();
+            // Between the exit and its report, reading ignores the bound: the
+            // rest of the output is what the kernel still holds.
+            let draining = self.exit.is_some() && !self.reported;
+            let full = reading && !draining && self.output.is_full();
             let writing = open && self.pending.is_some();
             let taking_input = open && self.input_open && self.pending.is_none();
             let output = self.output.clone();
@@ -482,7 +485,7 @@ impl Relay {
                 }
                 guard = readable(&master), if reading && !full => {
                     if let Ok(mut guard) = guard {
-                        if let Fill::WouldBlock = self.fill(true) {
+                        if let Fill::WouldBlock = self.fill(!draining) {
                             guard.clear_ready();
                         }
                     }
@@ -545,8 +548,12 @@ impl Relay {
                 self.end_output();
                 Fill::End
             }
+            // After the exit, a read that would block means the output is
+            // complete unless every holder of the slave has closed it: then
+            // the last bytes are still on their way through the kernel's
+            // buffer work and the end (EIO) is still to come.
             Fill::WouldBlock => {
-                if self.exit.is_some() && !self.reported {
+                if self.exit.is_some() && !self.reported && !sys::peer_closed(fd) {
                     self.report();
                 }
                 Fill::WouldBlock

@@ -55,6 +55,17 @@ pub fn read_into(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
     Ok(n)
 }
 
+/// Whether the other end of `fd` is closed (POLLHUP): for a PTY master,
+/// every holder of the slave has closed it.
+pub fn peer_closed(fd: BorrowedFd<'_>) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let mut fds = [PollFd::new(fd, PollFlags::empty())];
+    matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
+        && fds[0]
+            .revents()
+            .is_some_and(|events| events.contains(PollFlags::POLLHUP))
+}
+
 /// Registers an owned fd with the current tokio reactor.
 pub fn register(
     fd: OwnedFd,
