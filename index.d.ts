@@ -72,14 +72,10 @@ export interface PtyFds {
 export declare function setWindowSize(fd: number, cols: number, rows: number): void
 
 /**
- * Allocates a PTY, starts the program on it and starts its relay; returns
- * once the program has been executed. With `posix_spawn` (glibc), which
- * does not copy the process, that happens here, on the JavaScript thread:
- * it costs about what the exec costs, less than the two thread hops it
- * saves. With `fork` it happens on a blocking thread and a promise is
- * returned.
+ * Allocates a PTY, starts the program on it (off the JavaScript thread) and
+ * starts its relay. Resolves once the program has been executed.
  */
-export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void), onReadable: (() => void)): NativePty | Promise<NativePty>
+export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void), onReadable: (() => void)): Promise<NativePty>
 
 /** Starts the program of `request` on the slave `slave` (device `path`). */
 export declare function spawnOnSlave(request: SpawnRequest, slave: number, path: string): Promise<NativeChild>

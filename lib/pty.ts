@@ -168,7 +168,6 @@ export async function spawn(
   const output = new Output();
   let handle: native.NativePty;
   try {
-    // A handle at once where the child is started on this thread, else a promise.
     handle = await native.spawn(
       request,
       (status) => resolveExit(exitStatus(status)),

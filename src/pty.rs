@@ -5,9 +5,7 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use rspty_core::{
-    Child, Command, ExitStatus, PtyPair, Session, SessionOptions, SpawnMethod, TryRead, Write,
-};
+use rspty_core::{Command, ExitStatus, Session, SessionOptions, TryRead, Write};
 
 use crate::chunk::OutputChunk;
 use crate::error;
@@ -139,73 +137,43 @@ fn env_sessions(env: &Env) -> Result<Arc<EnvSessions>> {
     Ok(sessions)
 }
 
-/// Allocates a PTY, starts the program on it and starts its relay; returns
-/// once the program has been executed. With `posix_spawn` (glibc), which
-/// does not copy the process, that happens here, on the JavaScript thread:
-/// it costs about what the exec costs, less than the two thread hops it
-/// saves. With `fork` it happens on a blocking thread and a promise is
-/// returned.
-#[napi(ts_return_type = "NativePty | Promise<NativePty>")]
+/// Allocates a PTY, starts the program on it (off the JavaScript thread) and
+/// starts its relay. Resolves once the program has been executed.
+#[napi]
 pub fn spawn(
     env: Env,
     request: SpawnRequest,
     // Spelled out: the typings are generated from these types as written.
     on_exit: ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>,
     on_readable: ThreadsafeFunction<(), (), (), Status, false, true>,
-) -> Result<Either<NativePty, AsyncBlock<NativePty>>> {
+) -> Result<AsyncBlock<NativePty>> {
     let size = crate::window_size(request.cols, request.rows)?;
     let command = command(&request)?;
-    let setup = SessionSetup {
-        options: SessionOptions {
-            high_water_mark: request
-                .high_water_mark
-                .map(|b| b as usize)
-                .unwrap_or(rspty_core::DEFAULT_HIGH_WATER_MARK),
-        },
-        env_sessions: env_sessions(&env)?,
-        on_exit,
-        on_readable,
+    let options = SessionOptions {
+        high_water_mark: request
+            .high_water_mark
+            .map(|b| b as usize)
+            .unwrap_or(rspty_core::DEFAULT_HIGH_WATER_MARK),
     };
     let file = request.file;
-    let start = move || {
-        let pair = rspty_core::openpty(size).map_err(|e| error::os_error(&e, "openpty", &file))?;
-        let child = rspty_core::spawn(&command, &pair).map_err(|e| error::spawn_error(&e))?;
-        Ok::<_, Error>((pair, child))
-    };
-    if SpawnMethod::best() == SpawnMethod::PosixSpawn {
-        let (pair, child) = start()?;
-        return within_runtime_if_available(|| setup.start(pair, child)).map(Either::A);
-    }
+    let env_sessions = env_sessions(&env)?;
     AsyncBlockBuilder::new(async move {
-        let (pair, child) = tokio::task::spawn_blocking(start)
-            .await
-            .map_err(|e| Error::from_reason(e.to_string()))??;
-        setup.start(pair, child)
-    })
-    .build(&env)
-    .map(Either::B)
-}
-
-/// What a started child needs to become a `NativePty`.
-struct SessionSetup {
-    options: SessionOptions,
-    env_sessions: Arc<EnvSessions>,
-    on_exit: ExitCallback,
-    on_readable: ReadableCallback,
-}
-
-impl SessionSetup {
-    /// Starts the session's relay (within the runtime) and wires the callbacks.
-    fn start(self, pair: PtyPair, child: Child) -> Result<NativePty> {
+        let (pair, child) = tokio::task::spawn_blocking(move || {
+            let pair =
+                rspty_core::openpty(size).map_err(|e| error::os_error(&e, "openpty", &file))?;
+            let child = rspty_core::spawn(&command, &pair).map_err(|e| error::spawn_error(&e))?;
+            Ok::<_, Error>((pair, child))
+        })
+        .await
+        .map_err(|e| Error::from_reason(e.to_string()))??;
         let session = Arc::new(
-            Session::start(pair, child, self.options)
-                .map_err(|e| error::os_error(&e, "spawn", ""))?,
+            Session::start(pair, child, options).map_err(|e| error::os_error(&e, "spawn", ""))?,
         );
-        self.env_sessions.add(&session);
-        let on_readable: ReadableSlot = Arc::new(Mutex::new(Some(self.on_readable)));
+        env_sessions.add(&session);
+        let on_readable: ReadableSlot = Arc::new(Mutex::new(Some(on_readable)));
         let notifier = ReadableNotifier(on_readable.clone());
         session.on_readable(move || notifier.notify());
-        let on_exit = Arc::new(Mutex::new(Some(self.on_exit)));
+        let on_exit = Arc::new(Mutex::new(Some(on_exit)));
         let (watched, callback) = (session.clone(), on_exit.clone());
         tokio::spawn(async move {
             let status = watched.wait().await;
@@ -221,7 +189,8 @@ impl SessionSetup {
             waiting: false.into(),
             referenced: true.into(),
         })
-    }
+    })
+    .build(&env)
 }
 
 #[napi]
