@@ -19,5 +19,7 @@ mod sys;
 pub use child::{Child, ExitStatus};
 pub use copy::{copy, CopyOptions, Filter};
 pub use pty::{openpty, openpty_ptmx, PtyPair, WindowSize};
-pub use relay::{QueuedWrite, Session, SessionOptions, TryRead, Write, DEFAULT_HIGH_WATER_MARK};
+pub use relay::{
+    Chunk, QueuedWrite, Session, SessionOptions, TryRead, Write, DEFAULT_HIGH_WATER_MARK,
+};
 pub use spawn::{spawn, spawn_on_slave, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};

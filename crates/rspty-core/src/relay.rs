@@ -58,9 +58,10 @@ impl Default for SessionOptions {
 /// grandchild that keeps writing can reach it.
 const EXIT_DRAIN_LIMIT: usize = 1 << 20;
 
-/// Output waiting for the consumer, as chunks. Reads made while the consumer
-/// is busy are coalesced into the last chunk until it reaches the bound, so
-/// no chunk handed over is larger than the bound plus one read pass.
+/// Output waiting for the consumer, as the exact bytes of each read pass.
+/// The consumer takes them as one chunk up to the bound, so no chunk handed
+/// over is larger than the bound plus one read pass. Keeping the reads apart
+/// until then costs no copy to coalesce them and no spare capacity.
 struct OutputQueue {
     state: Mutex<OutputState>,
     data: Notify,
@@ -75,18 +76,48 @@ type ReadableCallback = Box<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 struct OutputState {
-    chunks: std::collections::VecDeque<Vec<u8>>,
+    reads: std::collections::VecDeque<Vec<u8>>,
     len: usize,
     ended: bool,
     /// A `try_read` found nothing and waits for `on_readable`.
     armed: bool,
 }
 
+/// Output handed over at once: the bytes of one or more reads, in order.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Chunk {
+    reads: Vec<Vec<u8>>,
+    len: usize,
+}
+
+impl Chunk {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes, in the pieces they were read in.
+    pub fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+        self.reads.iter().map(Vec::as_slice)
+    }
+
+    /// The bytes in one vector (without a copy when they came in one read).
+    pub fn into_vec(mut self) -> Vec<u8> {
+        if self.reads.len() == 1 {
+            return self.reads.pop().expect("one read");
+        }
+        self.reads.concat()
+    }
+}
+
 /// What [`Session::try_read`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TryRead {
-    /// The oldest chunk of output.
-    Chunk(Vec<u8>),
+    /// The oldest output, up to the bound plus one read pass.
+    Chunk(Chunk),
     /// Nothing yet: the readable callback will be called when there is.
     Empty,
     /// The output has ended and everything was read.
@@ -112,19 +143,34 @@ impl OutputQueue {
         self.lock().len >= self.high_water_mark
     }
 
-    /// Appends a copy of `bytes`: to the last chunk while it is below the
-    /// bound, else as a new chunk of exactly this size.
+    /// Appends a copy of `bytes`, of exactly their size.
     fn push(&self, bytes: &[u8]) {
+        let read = bytes.to_vec();
         let armed = {
             let mut state = self.lock();
-            state.len += bytes.len();
-            match state.chunks.back_mut() {
-                Some(last) if last.len() < self.high_water_mark => last.extend_from_slice(bytes),
-                _ => state.chunks.push_back(bytes.to_vec()),
-            }
+            state.len += read.len();
+            state.reads.push_back(read);
             std::mem::take(&mut state.armed)
         };
         self.wake(armed);
+    }
+
+    /// Takes the oldest reads, up to the bound (at least one), if any.
+    fn take(&self, state: &mut OutputState) -> Option<Chunk> {
+        let mut chunk = Chunk::default();
+        while chunk.len < self.high_water_mark {
+            let Some(read) = state.reads.pop_front() else {
+                break;
+            };
+            chunk.len += read.len();
+            chunk.reads.push(read);
+        }
+        if chunk.reads.is_empty() {
+            return None;
+        }
+        state.len -= chunk.len;
+        self.space.notify_waiters();
+        Some(chunk)
     }
 
     fn finish(&self) {
@@ -153,10 +199,7 @@ impl OutputQueue {
 
     fn try_pop(&self) -> TryRead {
         let mut state = self.lock();
-        if let Some(chunk) = state.chunks.pop_front() {
-            state.len -= chunk.len();
-            drop(state);
-            self.space.notify_waiters();
+        if let Some(chunk) = self.take(&mut state) {
             TryRead::Chunk(chunk)
         } else if state.ended {
             TryRead::Ended
@@ -167,16 +210,13 @@ impl OutputQueue {
     }
 
     /// The oldest chunk, or `None` once the output has ended and is empty.
-    async fn pop(&self) -> Option<Vec<u8>> {
+    async fn pop(&self) -> Option<Chunk> {
         loop {
             let mut notified = pin!(self.data.notified());
             notified.as_mut().enable();
             {
                 let mut state = self.lock();
-                if let Some(chunk) = state.chunks.pop_front() {
-                    state.len -= chunk.len();
-                    drop(state);
-                    self.space.notify_waiters();
+                if let Some(chunk) = self.take(&mut state) {
                     return Some(chunk);
                 }
                 if state.ended {
@@ -308,7 +348,7 @@ impl Session {
     /// The next chunk of output (at most the bound plus one read pass), or
     /// `None` once the output has ended.
     pub async fn read(&self) -> Option<Vec<u8>> {
-        self.output.pop().await
+        self.output.pop().await.map(Chunk::into_vec)
     }
 
     /// The next chunk of output without waiting. When there is none yet, the

@@ -109,7 +109,7 @@ async fn try_read_calls_back_once_output_arrives_after_finding_none() {
     let mut waits = 0;
     loop {
         match session.try_read() {
-            TryRead::Chunk(chunk) => out.extend(chunk),
+            TryRead::Chunk(chunk) => out.extend(chunk.into_vec()),
             TryRead::Empty => {
                 calls.recv().await.expect("a call for each empty read");
                 waits += 1;
