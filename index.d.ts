@@ -73,7 +73,9 @@ export declare function setWindowSize(fd: number, cols: number, rows: number): v
 
 /**
  * Allocates a PTY, starts the program on it (off the JavaScript thread) and
- * starts its relay. Resolves once the program has been executed.
+ * starts its relay. Resolves once the program has been executed. All of it
+ * happens on one blocking thread, which settles the promise itself: one hop
+ * there and one back.
  */
 export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void), onReadable: (() => void)): Promise<NativePty>
 
@@ -83,8 +85,16 @@ export declare function spawnOnSlave(request: SpawnRequest, slave: number, path:
 export interface SpawnRequest {
   file: string
   args: Array<string>
-  /** The whole environment as `NAME=value` entries. */
-  env: Array<string>
+  /**
+   * The whole environment as `NAME=value` entries; without it, this
+   * process's own environment, read here on the JavaScript thread.
+   */
+  env?: Array<string>
+  /**
+   * TERM for the child, set over this process's environment when `env`
+   * is not given.
+   */
+  term?: string
   cwd?: string
   cols: number
   rows: number

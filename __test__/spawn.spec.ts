@@ -2,6 +2,8 @@ import test from 'ava';
 import { chmodSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { run, spawn, type SystemError } from '../lib/index.js';
 import { collect, readUntil } from './helpers.js';
 
@@ -89,6 +91,39 @@ test('the environment defaults to process.env', async (t) => {
   } finally {
     delete process.env.RSPTY_TEST_VARIABLE;
   }
+});
+
+test.serial('process.env as it is at the spawn: a deleted variable is gone, TERM defaults, name wins', async (t) => {
+  const saved = { TERM: process.env.TERM, HOME: process.env.HOME };
+  const script = 'printf "%s|%s" "${HOME-unset}" "$TERM"';
+  try {
+    delete process.env.HOME;
+    delete process.env.TERM;
+    t.is((await run('/bin/sh', ['-c', script])).output.toString(), 'unset|xterm-256color');
+    process.env.TERM = 'screen';
+    t.is((await run('/bin/sh', ['-c', script])).output.toString(), 'unset|screen');
+    t.is((await run('/bin/sh', ['-c', script], { name: 'vt100' })).output.toString(), 'unset|vt100');
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+});
+
+test("in a worker thread, the child gets the worker's own process.env", async (t) => {
+  // A worker's process.env is a copy: what it sets there is not in the C environment.
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const { run } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))});
+    process.env.RSPTY_WORKER_ONLY = 'worker';
+    run('/bin/sh', ['-c', 'printf %s "$RSPTY_WORKER_ONLY"']).then((r) => parentPort.postMessage(r.output.toString()));
+  `;
+  const worker = new Worker(code, { eval: true });
+  const [output] = (await once(worker, 'message')) as [string];
+  t.is(output, 'worker');
+  t.is(process.env.RSPTY_WORKER_ONLY, undefined);
+  await worker.terminate();
 });
 
 test('PATH is looked up in the child environment', async (t) => {

@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import native = require('./native.js');
 import { cString, dimension, object, rangeError, typeError } from './validate.js';
 
@@ -59,9 +60,20 @@ export function resolveSpawn(file: unknown, args: unknown, options: unknown): Re
   const cols = opts.cols === undefined ? DEFAULT_COLS : dimension(opts.cols, 'options.cols');
   const rows = opts.rows === undefined ? DEFAULT_ROWS : dimension(opts.rows, 'options.rows');
   const cwd = opts.cwd === undefined ? process.cwd() : cString(opts.cwd, 'options.cwd', { empty: false });
-  const env = environment(opts.env);
-  if (opts.name !== undefined) env.TERM = cString(opts.name, 'options.name', { empty: false });
-  else env.TERM ??= DEFAULT_TERM;
+  const name = opts.name === undefined ? undefined : cString(opts.name, 'options.name', { empty: false });
+  let env: string[] | undefined;
+  let term: string | undefined;
+  if (opts.env === undefined && isMainThread) {
+    // The main thread's process.env is the C environment, which the addon
+    // reads itself: a JavaScript copy of it costs tens of microseconds. (A
+    // worker's process.env is its own copy, so it goes the long way.)
+    term = name ?? process.env.TERM ?? DEFAULT_TERM;
+  } else {
+    const vars = environment(opts.env);
+    if (name !== undefined) vars.TERM = name;
+    else vars.TERM ??= DEFAULT_TERM;
+    env = Object.entries(vars).map(([key, value]) => `${key}=${value}`);
+  }
   const signal = opts.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw typeError('options.signal must be an AbortSignal');
@@ -79,7 +91,8 @@ export function resolveSpawn(file: unknown, args: unknown, options: unknown): Re
     request: {
       file: file as string,
       args: argv,
-      env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+      env,
+      term,
       cwd,
       cols,
       rows,

@@ -138,7 +138,11 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
     return this.close();
   }
 
-  /** Lets the Node process exit while the child runs (as child_process's unref()). */
+  /**
+   * Lets the Node process exit while the child runs (as child_process's
+   * unref()). When it exits, the master closes and the child gets SIGHUP, as
+   * when a terminal window closes.
+   */
   unref(): this {
     this.#native.unref();
     return this;

@@ -14,8 +14,12 @@ use crate::error;
 pub struct SpawnRequest {
     pub file: String,
     pub args: Vec<String>,
-    /// The whole environment as `NAME=value` entries.
-    pub env: Vec<String>,
+    /// The whole environment as `NAME=value` entries; without it, this
+    /// process's own environment, read here on the JavaScript thread.
+    pub env: Option<Vec<String>>,
+    /// TERM for the child, set over this process's environment when `env`
+    /// is not given.
+    pub term: Option<String>,
     pub cwd: Option<String>,
     pub cols: u32,
     pub rows: u32,
@@ -85,11 +89,19 @@ pub struct NativePty {
 pub(crate) fn command(request: &SpawnRequest) -> Result<Command> {
     let mut command = Command::new(&request.file);
     command.args = request.args.iter().map(Into::into).collect();
-    for entry in &request.env {
-        let (name, value) = entry
-            .split_once('=')
-            .ok_or_else(|| Error::new(Status::InvalidArg, "environment entries are NAME=value"))?;
-        command.env.push((name.into(), value.into()));
+    match &request.env {
+        Some(entries) => {
+            for entry in entries {
+                let (name, value) = entry.split_once('=').ok_or_else(|| {
+                    Error::new(Status::InvalidArg, "environment entries are NAME=value")
+                })?;
+                command.env.push((name.into(), value.into()));
+            }
+        }
+        None => command = command.inherit_env(),
+    }
+    if let Some(term) = &request.term {
+        command = command.env("TERM", term);
     }
     command.cwd = request.cwd.as_ref().map(Into::into);
     Ok(command)
@@ -138,15 +150,17 @@ fn env_sessions(env: &Env) -> Result<Arc<EnvSessions>> {
 }
 
 /// Allocates a PTY, starts the program on it (off the JavaScript thread) and
-/// starts its relay. Resolves once the program has been executed.
-#[napi]
+/// starts its relay. Resolves once the program has been executed. All of it
+/// happens on one blocking thread, which settles the promise itself: one hop
+/// there and one back.
+#[napi(ts_return_type = "Promise<NativePty>")]
 pub fn spawn(
-    env: Env,
+    env: &Env,
     request: SpawnRequest,
     // Spelled out: the typings are generated from these types as written.
     on_exit: ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>,
     on_readable: ThreadsafeFunction<(), (), (), Status, false, true>,
-) -> Result<AsyncBlock<NativePty>> {
+) -> Result<Object<'_>> {
     let size = crate::window_size(request.cols, request.rows)?;
     let command = command(&request)?;
     let options = SessionOptions {
@@ -156,16 +170,12 @@ pub fn spawn(
             .unwrap_or(rspty_core::DEFAULT_HIGH_WATER_MARK),
     };
     let file = request.file;
-    let env_sessions = env_sessions(&env)?;
-    AsyncBlockBuilder::new(async move {
-        let (pair, child) = tokio::task::spawn_blocking(move || {
-            let pair =
-                rspty_core::openpty(size).map_err(|e| error::os_error(&e, "openpty", &file))?;
-            let child = rspty_core::spawn(&command, &pair).map_err(|e| error::spawn_error(&e))?;
-            Ok::<_, Error>((pair, child))
-        })
-        .await
-        .map_err(|e| Error::from_reason(e.to_string()))??;
+    let env_sessions = env_sessions(env)?;
+    let (deferred, promise) = env.create_deferred()?;
+    let start = move || {
+        let pair = rspty_core::openpty(size).map_err(|e| error::os_error(&e, "openpty", &file))?;
+        let child = rspty_core::spawn(&command, &pair).map_err(|e| error::spawn_error(&e))?;
+        // Blocking threads run within the runtime, which the relay needs.
         let session = Arc::new(
             Session::start(pair, child, options).map_err(|e| error::os_error(&e, "spawn", ""))?,
         );
@@ -182,15 +192,19 @@ pub fn spawn(
                 callback.call(status.into(), ThreadsafeFunctionCallMode::NonBlocking);
             }
         });
-        Ok(NativePty {
+        Ok::<_, Error>(NativePty {
             session,
             on_exit,
             on_readable,
             waiting: false.into(),
             referenced: true.into(),
         })
-    })
-    .build(&env)
+    };
+    spawn_blocking(move || match start() {
+        Ok(pty) => deferred.resolve(move |_| Ok(pty)),
+        Err(error) => deferred.reject(error),
+    });
+    Ok(promise)
 }
 
 #[napi]

@@ -46,8 +46,13 @@ impl Command {
         self
     }
 
+    /// Sets a variable, replacing an entry of the same name.
     pub fn env(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> Self {
-        self.env.push((name.into(), value.into()));
+        let (name, value) = (name.into(), value.into());
+        match self.env.iter_mut().find(|(existing, _)| *existing == name) {
+            Some(entry) => entry.1 = value,
+            None => self.env.push((name, value)),
+        }
         self
     }
 
