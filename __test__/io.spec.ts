@@ -1,6 +1,10 @@
 // Output and input through the master.
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WRITE_PIECE } from '../lib/input.js';
 import { spawn } from '../lib/index.js';
 import { collect, readUntil } from './helpers.js';
 
@@ -32,6 +36,25 @@ test('many writes issued at once arrive in call order', async (t) => {
   const parts = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(9, '0')}|`);
   await Promise.all(parts.map((part) => pty.write(part)));
   t.is((await collect(pty)).toString(), parts.join(''));
+});
+
+test('writes larger than a piece keep call order with the small writes around them', async (t) => {
+  // 2.5 MiB and 1.5 MiB go in 1 MiB pieces; the writes between them must not cut in.
+  const writes = [randomBytes(2.5 * WRITE_PIECE), Buffer.from('small one|'), randomBytes(1.5 * WRITE_PIECE), Buffer.from('|last')];
+  const expected = Buffer.concat(writes);
+  const dir = mkdtempSync(join(tmpdir(), 'rspty-'));
+  const file = join(dir, 'received');
+  try {
+    const pty = await spawn('sh', ['-c', `stty raw -echo; echo ready; head -c ${expected.length} > '${file}'`]);
+    await readUntil(pty, 'ready\n');
+    await Promise.all(writes.map((bytes) => pty.write(bytes)));
+    t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
+    const received = readFileSync(file);
+    t.is(received.length, expected.length);
+    t.true(received.equals(expected), 'the bytes arrived in call order');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test(`${RUNS} children that write ${CHILD_OUTPUT} bytes and exit at once lose nothing`, async (t) => {

@@ -1,6 +1,7 @@
 import native = require('./native.js');
 import { abortError, closedError, exitedError, parseNativeError, systemError, translate } from './errors.js';
 import { resolveSpawn, type SpawnOptions } from './options.js';
+import { Input } from './input.js';
 import { Output } from './output.js';
 import { signalName, signalNumber } from './signals.js';
 import { dimension, typeError } from './validate.js';
@@ -29,6 +30,7 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
    */
   readonly exited: Promise<ExitStatus>;
   #native: native.NativePty;
+  #input: Input;
   #output: Output;
   #cols: number;
   #rows: number;
@@ -44,6 +46,7 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
     exited: Promise<ExitStatus>,
   ) {
     this.#native = handle;
+    this.#input = new Input(handle);
     this.#output = output;
     this.pid = handle.pid;
     this.#cols = cols;
@@ -84,8 +87,7 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
     if (this.#status) throw exitedError('write');
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     try {
-      const rest = this.#native.write(bytes);
-      if (rest) await rest;
+      await this.#input.write(bytes);
     } catch (error) {
       if (parseNativeError(error)?.code === 'ERR_PTY_CLOSED') throw closedError('write');
       throw translate(error, 'write');
