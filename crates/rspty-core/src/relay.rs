@@ -53,6 +53,14 @@ impl Default for SessionOptions {
     }
 }
 
+/// How long, after the child's exit, the report waits for the last other
+/// holder of the slave to close it, when a read would block but the slave
+/// is still open somewhere: the child's last bytes may still be on their way
+/// until then. Usually that holder is a process being spawned at the same
+/// moment, which closes the slave when it executes; a grandchild that keeps
+/// the terminal costs this much delay.
+const EXIT_HANGUP_WAIT: Duration = Duration::from_millis(200);
+
 /// The most read from the master after the child's exit before the exit is
 /// reported anyway: far above what the kernel buffers for a PTY, so only a
 /// grandchild that keeps writing can reach it.
@@ -327,6 +335,8 @@ impl Session {
             exit: None,
             exit_tx,
             reported: false,
+            report_at: None,
+            drained: 0,
         };
         tokio::spawn(relay.run(child, close.clone()));
         Ok(Session {
@@ -476,6 +486,10 @@ struct Relay {
     exit: Option<ExitStatus>,
     exit_tx: watch::Sender<Option<ExitStatus>>,
     reported: bool,
+    /// When the exit is reported anyway if the slave is still held.
+    report_at: Option<tokio::time::Instant>,
+    /// Bytes read between the exit and its report (see EXIT_DRAIN_LIMIT).
+    drained: usize,
 }
 
 /// What a pass of reads ended on.
@@ -518,6 +532,9 @@ impl Relay {
                     // Without an exit status the child cannot be waited for; report it as killed.
                     let status = status.unwrap_or(ExitStatus { code: None, signal: Some(libc::SIGKILL) });
                     self.on_exit(status);
+                }
+                _ = sleep_until(self.report_at), if self.report_at.is_some() && !self.reported => {
+                    self.report();
                 }
                 _ = sleep_until(kill_at), if kill_at.is_some() && self.exit.is_none() => {
                     kill_at = None;
@@ -581,20 +598,29 @@ impl Relay {
             if !scratch.is_empty() {
                 self.output.push(scratch);
             }
-            outcome
+            (outcome, scratch.len())
         });
+        let (outcome, read) = outcome;
+        if self.exit.is_some() && !self.reported {
+            self.drained += read;
+            if self.drained >= EXIT_DRAIN_LIMIT {
+                self.report();
+            }
+        }
         match outcome {
             Fill::End => {
                 self.end_output();
                 Fill::End
             }
-            // After the exit, a read that would block means the output is
-            // complete unless every holder of the slave has closed it: then
-            // the last bytes are still on their way through the kernel's
-            // buffer work and the end (EIO) is still to come.
+            // After the exit, a read that would block does not prove the
+            // output complete: the last bytes can still be on their way
+            // through the kernel's buffer work. Once every holder of the slave
+            // has closed it, the end (EIO) follows them; while some other
+            // process still holds it, wait for that (see EXIT_HANGUP_WAIT).
             Fill::WouldBlock => {
                 if self.exit.is_some() && !self.reported && !sys::peer_closed(fd) {
-                    self.report();
+                    self.report_at
+                        .get_or_insert_with(|| tokio::time::Instant::now() + EXIT_HANGUP_WAIT);
                 }
                 Fill::WouldBlock
             }
@@ -615,15 +641,9 @@ impl Relay {
     }
 
     fn drain_after_exit(&mut self) {
-        let mut drained = 0;
         while !self.reported {
-            if drained >= EXIT_DRAIN_LIMIT {
-                self.report();
+            if let Fill::WouldBlock | Fill::End | Fill::Full = self.fill(false) {
                 return;
-            }
-            match self.fill(false) {
-                Fill::Progress => drained += READ_CHUNK,
-                Fill::WouldBlock | Fill::End | Fill::Full => return,
             }
         }
     }
