@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Pty } from '../lib/index.js';
 
 /** Every remaining chunk of output, concatenated. */
@@ -18,9 +20,18 @@ export async function readUntil(pty: Pty, marker: string): Promise<string> {
   throw new Error(`output ended before ${JSON.stringify(marker)}; got ${JSON.stringify(seen)}`);
 }
 
-/** The fds open in this process right now. */
+/** The fds open in this process right now, but for the TypeScript loader's cache files. */
 export function openFds(): string[] {
-  return readdirSync('/proc/self/fd').sort((a, b) => Number(a) - Number(b));
+  const cache = join(tmpdir(), 'tsx-');
+  return readdirSync('/proc/self/fd')
+    .filter((fd) => {
+      try {
+        return !readlinkSync(`/proc/self/fd/${fd}`).startsWith(cache);
+      } catch {
+        return false; // the directory handle readdir used, closed by now
+      }
+    })
+    .sort((a, b) => Number(a) - Number(b));
 }
 
 /** Fields of /proc/<pid>/stat after the command name. */
