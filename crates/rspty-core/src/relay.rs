@@ -8,7 +8,7 @@
 //! faster than its reader blocks in the kernel instead of growing memory.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -390,19 +390,12 @@ impl Session {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
             .ok_or_else(closed_error)?;
-        let mut written = 0;
-        if *backlog == 0 {
-            while written < data.len() {
-                match nix::unistd::write(master.get_ref(), &data[written..]) {
-                    Ok(n) => written += n,
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    Err(nix::errno::Errno::EAGAIN) => break,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            if written == data.len() {
-                return Ok(Write::Done);
-            }
+        let written = match *backlog {
+            0 => write_until_blocked(master.get_ref().as_fd(), data)?,
+            _ => 0,
+        };
+        if written == data.len() {
+            return Ok(Write::Done);
         }
         let (done, result) = oneshot::channel();
         self.input
@@ -580,7 +573,7 @@ impl Relay {
             return Fill::Full;
         }
         let fd = fd.get_ref().as_fd();
-        let outcome = SCRATCH.with_borrow_mut(|scratch| {
+        let (outcome, read) = SCRATCH.with_borrow_mut(|scratch| {
             scratch.clear();
             let outcome = loop {
                 if scratch.len() == scratch.capacity() {
@@ -600,7 +593,6 @@ impl Relay {
             }
             (outcome, scratch.len())
         });
-        let (outcome, read) = outcome;
         if self.exit.is_some() && !self.reported {
             self.drained += read;
             if self.drained >= EXIT_DRAIN_LIMIT {
@@ -697,28 +689,39 @@ impl Relay {
         let Some(master) = self.master.clone() else {
             return false;
         };
-        let fd = master.get_ref().as_fd();
         let Some(request) = self.pending.as_mut() else {
             return false;
         };
-        loop {
-            if request.written == request.data.len() {
-                let request = self.pending.take().expect("pending request");
-                self.finish(request, Ok(()));
-                return false;
-            }
-            match nix::unistd::write(fd, &request.data[request.written..]) {
-                Ok(n) => request.written += n,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(nix::errno::Errno::EAGAIN) => return true,
-                Err(e) => {
-                    let request = self.pending.take().expect("pending request");
-                    self.finish(request, Err(e.into()));
-                    return false;
+        let result =
+            write_until_blocked(master.get_ref().as_fd(), &request.data[request.written..]);
+        let result = match result {
+            Ok(n) => {
+                request.written += n;
+                if request.written < request.data.len() {
+                    return true;
                 }
+                Ok(())
             }
+            Err(e) => Err(e),
+        };
+        let request = self.pending.take().expect("pending request");
+        self.finish(request, result);
+        false
+    }
+}
+
+/// Writes as much of `data` as the non-blocking `fd` takes; how much that was.
+fn write_until_blocked(fd: BorrowedFd<'_>, data: &[u8]) -> io::Result<usize> {
+    let mut written = 0;
+    while written < data.len() {
+        match nix::unistd::write(fd, &data[written..]) {
+            Ok(n) => written += n,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(nix::errno::Errno::EAGAIN) => break,
+            Err(e) => return Err(e.into()),
         }
     }
+    Ok(written)
 }
 
 async fn readable(
