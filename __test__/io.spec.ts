@@ -57,6 +57,19 @@ test('writes larger than a piece keep call order with the small writes around th
   }
 });
 
+test('a large write cut short by close() rejects once with ERR_PTY_CLOSED', async (t) => {
+  // The child never reads: the pieces stay queued until the hang-up fails them all.
+  const pty = await spawn('sh', ['-c', 'stty raw -echo; echo ready; exec sleep 30']);
+  await readUntil(pty, 'ready\n');
+  const writing = pty.write(randomBytes(3 * WRITE_PIECE));
+  // One turn of the event loop: the first two pieces are with the engine, the
+  // first only partly taken by the kernel (nobody reads).
+  await new Promise((resolve) => setImmediate(resolve));
+  const closing = pty.close();
+  await t.throwsAsync(writing, { code: 'ERR_PTY_CLOSED' });
+  await closing;
+});
+
 test(`${RUNS} children that write ${CHILD_OUTPUT} bytes and exit at once lose nothing`, async (t) => {
   const expected = CHILD_OUTPUT;
   const sizes = await Promise.all(

@@ -43,6 +43,10 @@ export class Input {
     let previous: Promise<void> | null = null;
     for (let offset = 0; offset < bytes.length; offset += WRITE_PIECE) {
       const current = this.#handle.write(bytes.subarray(offset, offset + WRITE_PIECE));
+      // When an earlier piece fails first (a hang-up fails them all), this
+      // one is never awaited: its failure is the same and must not surface
+      // as an unhandled rejection.
+      current?.catch(() => {});
       if (previous) await previous;
       previous = current;
     }
