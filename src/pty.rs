@@ -200,9 +200,14 @@ pub fn spawn(
             referenced: true.into(),
         })
     };
-    spawn_blocking(move || match start() {
-        Ok(pty) => deferred.resolve(move |_| Ok(pty)),
-        Err(error) => deferred.reject(error),
+    spawn_blocking(move || {
+        // A panic must still settle the promise, or the caller would wait forever.
+        let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(start))
+            .unwrap_or_else(|_| Err(Error::from_reason("spawn: internal error (panic)")));
+        match started {
+            Ok(pty) => deferred.resolve(move |_| Ok(pty)),
+            Err(error) => deferred.reject(error),
+        }
     });
     Ok(promise)
 }
