@@ -114,7 +114,7 @@ test.serial(`${RUNS} children writing 1 B..256 KiB and exiting at once: every by
     const status = await pty.exited;
     const queued = await queuedAtExit(pty);
     const want = expectedOutput(p);
-    const name = `run ${i} (${p.program} -c ${p.written.length}, newlines=${p.newlines})`;
+    const name = `run ${i} (pid ${pty.pid}, ${p.program} -c ${p.written.length}, newlines=${p.newlines})`;
     if (status.exitCode !== 0 || status.signal !== null) failures.push(`${name}: status ${JSON.stringify(status)}`);
     if (!queued.equals(want)) failures.push(describeMismatch(`${name} not all queued at exit`, queued, want));
     bytes += want.length;
