@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WRITE_PIECE } from '../lib/input.js';
-import { spawn } from '../lib/index.js';
+import { run, spawn } from '../lib/index.js';
 import { collect, readUntil } from './helpers.js';
 
 const RUNS = 200;
@@ -91,6 +91,14 @@ test('output of a grandchild that keeps the terminal flows after the child exits
   const status = await pty.exited;
   t.deepEqual(status, { exitCode: 0, signal: null });
   t.is((await collect(pty)).toString(), 'early\r\nlate\r\n');
+});
+
+test('output after the child closed the terminal and opened it again still arrives', async (t) => {
+  // Closing fds 0-2 closes the slave everywhere: the master reads EIO. Opening
+  // /dev/tty (still the controlling terminal) brings it back.
+  const script = 'echo before; exec 0<&- 1>&- 2>&-; sleep 0.05; exec 3<>/dev/tty; echo after >&3';
+  const result = await run('sh', ['-c', script]);
+  t.deepEqual(result, { exitCode: 0, signal: null, output: Buffer.from('before\r\nafter\r\n') });
 });
 
 test('write after close rejects with ERR_PTY_CLOSED; after exit with ERR_PTY_EXITED', async (t) => {

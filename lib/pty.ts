@@ -64,7 +64,8 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
 
   /**
    * The output of the master, in order, in chunks. Ends once the child and
-   * everything else holding the terminal have closed it, or on close().
+   * everything else holding the terminal have closed it (200 ms later if the
+   * child runs on, as it may open the terminal again), or on close().
    * Leaving a loop early does not close the PTY; a later loop goes on where
    * it stopped.
    */

@@ -53,12 +53,18 @@ impl Default for SessionOptions {
     }
 }
 
-/// How long, after the child's exit, the report waits for the last other
-/// holder of the slave to close it, when a read would block but the slave
-/// is still open somewhere: the child's last bytes may still be on their way
-/// until then. Usually that holder is a process being spawned at the same
-/// moment, which closes the slave when it executes; a grandchild that keeps
-/// the terminal costs this much delay.
+/// How long the relay waits for the terminal's state to settle around the
+/// child's exit:
+/// - after the exit, when a read would block but another process still holds
+///   the slave, for that process to close it (the child's last bytes may be
+///   on their way until then). Usually it is a process being spawned at the
+///   same moment, which closes the slave when it executes; a grandchild that
+///   keeps the terminal costs this much delay.
+/// - before the exit, when the master reports the end (EIO) while the child
+///   runs on, for the exit or more output: the end is not final while the
+///   child can open the terminal again (or its last bytes arrive after the
+///   EIO). A child that lives on without the terminal ends its output this
+///   much later.
 const EXIT_HANGUP_WAIT: Duration = Duration::from_millis(200);
 
 /// The most read from the master after the child's exit before the exit is
@@ -337,6 +343,7 @@ impl Session {
             reported: false,
             report_at: None,
             drained: 0,
+            end_at: None,
         };
         tokio::spawn(relay.run(child, close.clone()));
         Ok(Session {
@@ -483,6 +490,9 @@ struct Relay {
     report_at: Option<tokio::time::Instant>,
     /// Bytes read between the exit and its report (see EXIT_DRAIN_LIMIT).
     drained: usize,
+    /// The end of output came before the child's exit: when it is taken as
+    /// final anyway (see EXIT_HANGUP_WAIT).
+    end_at: Option<tokio::time::Instant>,
 }
 
 /// What a pass of reads ended on.
@@ -526,6 +536,10 @@ impl Relay {
                     let status = status.unwrap_or(ExitStatus { code: None, signal: Some(libc::SIGKILL) });
                     self.on_exit(status);
                 }
+                _ = sleep_until(self.end_at), if self.end_at.is_some() && !self.eof => {
+                    // A last look: the end stands unless output came.
+                    self.fill(false);
+                }
                 _ = sleep_until(self.report_at), if self.report_at.is_some() && !self.reported => {
                     self.report();
                 }
@@ -533,7 +547,7 @@ impl Relay {
                     kill_at = None;
                     let _ = signaller.kill(libc::SIGKILL);
                 }
-                guard = readable(&master), if reading && !full => {
+                guard = readable(&master), if reading && !full && self.end_at.is_none() => {
                     if let Ok(mut guard) = guard {
                         if let Fill::WouldBlock = self.fill(!draining) {
                             guard.clear_ready();
@@ -599,7 +613,16 @@ impl Relay {
                 self.report();
             }
         }
+        let now = tokio::time::Instant::now();
         match outcome {
+            // The end (EIO) can come before the child's exit, while the last
+            // bytes it wrote are still on their way: then it is taken as final
+            // only at the exit, or after EXIT_HANGUP_WAIT for a child that
+            // lives on without the terminal.
+            Fill::End if self.exit.is_none() && self.end_at.is_none_or(|at| at > now) => {
+                self.end_at.get_or_insert(now + EXIT_HANGUP_WAIT);
+                Fill::WouldBlock
+            }
             Fill::End => {
                 self.end_output();
                 Fill::End
@@ -610,6 +633,8 @@ impl Relay {
             // has closed it, the end (EIO) follows them; while some other
             // process still holds it, wait for that (see EXIT_HANGUP_WAIT).
             Fill::WouldBlock => {
+                // Someone holds the slave again: no end is pending.
+                self.end_at = None;
                 if self.exit.is_some() && !self.reported && !sys::peer_closed(fd) {
                     self.report_at
                         .get_or_insert_with(|| tokio::time::Instant::now() + EXIT_HANGUP_WAIT);
