@@ -1,13 +1,11 @@
 // Bounded memory under a slow reader: the relay stops reading at the queue's
 // high-water mark, so the child blocks in the kernel instead of the host
 // buffering its output.
-import fs from 'node:fs';
-import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import test from 'ava';
 import { spawn } from '../../lib/index.js';
-import { delay, isDead, pattern, tempDir } from './fixtures/helpers.js';
+import { delay, isDead, patternFile } from './fixtures/helpers.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -45,22 +43,11 @@ const LARGE_MARK_CONSUMER_INTERVAL_MS = 20;
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
 
-let dir: { dir: string; remove: () => void };
-let data: Buffer;
-let dataFile: string;
-
-test.before(() => {
-  dir = tempDir('memory');
-  data = pattern(SEED, PERIOD, false);
-  dataFile = path.join(dir.dir, 'period');
-  fs.writeFileSync(dataFile, data);
-});
-
-test.after.always(() => dir?.remove());
+const period = patternFile('memory', SEED, PERIOD, false);
 
 /** `total` bytes of the data file repeated, then exit 0. */
 function writer(total: number): [string, string[]] {
-  return ['sh', ['-c', `while cat '${dataFile}'; do :; done | head -c ${total}`]];
+  return ['sh', ['-c', `while cat '${period.path}'; do :; done | head -c ${total}`]];
 }
 
 /** Checks a chunk against the repeated data at `offset`; returns the first bad index or -1. */
@@ -69,7 +56,7 @@ function verify(chunk: Buffer, offset: number): number {
   while (at < chunk.length) {
     const phase = (offset + at) % PERIOD;
     const take = Math.min(PERIOD - phase, chunk.length - at);
-    if (!chunk.subarray(at, at + take).equals(data.subarray(phase, phase + take))) return offset + at;
+    if (!chunk.subarray(at, at + take).equals(period.data.subarray(phase, phase + take))) return offset + at;
     at += take;
   }
   return -1;

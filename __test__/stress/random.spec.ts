@@ -1,12 +1,10 @@
 // Randomised operations: fast-check drives random sequences of spawn, write,
 // resize, kill, close, partial iteration and abort against a few PTYs, and
 // checks the invariants after each sequence.
-import fs from 'node:fs';
-import path from 'node:path';
 import test from 'ava';
 import fc from 'fast-check';
 import { spawn, type ExitStatus, type Pty } from '../../lib/index.js';
-import { childrenOf, isDead, newFds, openFds, pattern, tempDir, within, zombiesOf } from './fixtures/helpers.js';
+import { childrenOf, isDead, newFds, openFds, patternFile, within, zombiesOf } from './fixtures/helpers.js';
 
 /** Sequences tried, commands per sequence and PTY slots they act on. */
 const NUM_RUNS = 300;
@@ -76,18 +74,7 @@ interface Live {
   settled: Promise<unknown>[];
 }
 
-let dir: { dir: string; remove: () => void };
-let data: Buffer;
-let dataFile: string;
-
-test.before(() => {
-  dir = tempDir('random');
-  data = pattern(DATA_SEED, MAX_PRINT_BYTES, true);
-  dataFile = path.join(dir.dir, 'data');
-  fs.writeFileSync(dataFile, data);
-});
-
-test.after.always(() => dir?.remove());
+const printed = patternFile('random', DATA_SEED, MAX_PRINT_BYTES, true);
 
 function onlcrText(buf: Buffer): Buffer {
   return Buffer.from(buf.toString('latin1').replaceAll('\n', '\r\n'), 'latin1');
@@ -106,12 +93,12 @@ function pull(live: Live, chunks: number): void {
 async function start(c: Extract<Command, { op: 'spawn' }>): Promise<Live> {
   const controller = c.withSignal ? new AbortController() : null;
   const [file, args]: [string, string[]] =
-    c.kind === 'print' ? ['head', ['-c', String(c.bytes), dataFile]] : c.kind === 'cat' ? ['cat', []] : ['sleep', ['30']];
+    c.kind === 'print' ? ['head', ['-c', String(c.bytes), printed.path]] : c.kind === 'cat' ? ['cat', []] : ['sleep', ['30']];
   const pty = await spawn(file, args, { signal: controller?.signal, highWaterMark: c.highWaterMark });
   return {
     pty,
     kind: c.kind,
-    expected: c.kind === 'print' ? onlcrText(data.subarray(0, c.bytes)) : null,
+    expected: c.kind === 'print' ? onlcrText(printed.data.subarray(0, c.bytes)) : null,
     iterator: pty[Symbol.asyncIterator](),
     chunks: [],
     ended: false,
