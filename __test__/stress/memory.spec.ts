@@ -5,7 +5,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import test from 'ava';
 import { spawn } from '../../lib/index.js';
-import { delay, isDead, patternFile } from './fixtures/helpers.js';
+import { delay, isDead } from './fixtures/helpers.js';
+import { patternFile } from './fixtures/pattern-file.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
