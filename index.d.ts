@@ -9,7 +9,6 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A child started on a slave that JavaScript holds. */
 export declare class NativeChild {
   get pid(): number
   /** Waits for the exit and reaps the child. */
@@ -47,11 +46,12 @@ export declare class RawMode {
 }
 
 /** Relays master -> output and input -> master until the master's output ends. */
-export declare function copy(master: number, input: number, output: number, onOutput?: (((arg: Buffer) => Buffer)) | undefined | null, onInput?: (((arg: Buffer) => Buffer)) | undefined | null): Promise<undefined>
+export declare function copy(master: number, input: number, output: number, onOutput?: (((arg: Buffer) => Buffer)) | undefined | null, onInput?: (((arg: Buffer) => Buffer)) | undefined | null): Promise<void>
 
 export declare function enterRawMode(fd: number): RawMode
 
-export declare function getWindowSize(fd: number): TerminalSize
+/** The window size of the terminal behind `fd`. */
+export declare function getWindowSize(fd: number): WindowSize
 
 export interface NativeExitStatus {
   code?: number
@@ -72,10 +72,9 @@ export interface PtyFds {
 export declare function setWindowSize(fd: number, cols: number, rows: number): void
 
 /**
- * Allocates a PTY, starts the program on it (off the JavaScript thread) and
- * starts its relay. Resolves once the program has been executed. All of it
- * happens on one blocking thread, which settles the promise itself: one hop
- * there and one back.
+ * Allocates a PTY, starts the program on it and starts its relay, all on
+ * one blocking thread (off the JavaScript thread). Resolves once the
+ * program has been executed.
  */
 export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void), onReadable: (() => void)): Promise<NativePty>
 
@@ -86,10 +85,10 @@ export interface SpawnRequest {
   file: string
   args: Array<string>
   /**
-   * The whole environment as `NAME=value` entries; without it, this
+   * The whole environment as `[name, value]` pairs; without it, this
    * process's own environment, read here on the JavaScript thread.
    */
-  env?: Array<string>
+  env?: Array<[string, string]>
   /**
    * TERM for the child, set over this process's environment when `env`
    * is not given.
@@ -101,8 +100,8 @@ export interface SpawnRequest {
   highWaterMark?: number
 }
 
-/** The size of the terminal behind `fd`. */
-export interface TerminalSize {
+/** The size of a terminal in character cells. */
+export interface WindowSize {
   cols: number
   rows: number
 }

@@ -83,3 +83,23 @@ test('--record writes an asciicast v2 file, valid UTF-8 across split characters'
   const times = events.map((event: [number, string, string]) => event[0]);
   t.deepEqual(times, [...times].sort((a, b) => a - b));
 });
+
+test('--record behind a slow terminal records each byte of output once', async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'rspty-')), 'slow.cast');
+  // The terminal (a pipe) takes nothing for a while, then reads: output piles
+  // up in the relay meanwhile, and the recording must not repeat it.
+  const pipeline = `'${process.execPath}' '${cli}' --record '${file}' -- seq 30000 | { sleep 0.3; cat; }`;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile('sh', ['-c', pipeline], { maxBuffer: 16 * 1024 * 1024, timeout: 20_000 }, (error, out) =>
+      error ? reject(error) : resolve(out),
+    );
+  });
+  let expected = '';
+  for (let i = 1; i <= 30000; i++) expected += `${i}\r\n`;
+  t.is(stdout.length, expected.length);
+  t.true(stdout === expected, 'the terminal got seq 30000');
+  const events = readFileSync(file, 'utf8').trimEnd().split('\n').slice(1).map((line) => JSON.parse(line));
+  const recorded = events.map((event: [number, string, string]) => event[2]).join('');
+  t.is(recorded.length, stdout.length, 'recorded characters vs printed characters');
+  t.true(recorded === stdout, 'the recording is what was printed');
+});

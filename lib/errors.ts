@@ -1,4 +1,6 @@
 import { constants } from 'node:os';
+import type native = require('./native.js');
+import { typeError } from './validate.js';
 
 /** An error from the operating system, shaped like Node's own. */
 export interface SystemError extends Error {
@@ -9,22 +11,24 @@ export interface SystemError extends Error {
   spawnargs?: string[];
 }
 
-const NATIVE_MESSAGE = /^([A-Z0-9_]+)\|([a-z_]*)\|([^|]*)\|([\s\S]*)$/;
-
-interface NativeFailure {
+/**
+ * The fields an engine error carries as properties (see src/error.rs):
+ * the errno's name, the call that failed, the OS's description and, for
+ * spawn, the stage that failed.
+ */
+export interface NativeFailure {
   code: string;
-  context: string;
-  subject: string;
+  syscall: string;
   detail: string;
+  stage?: 'input' | 'pty' | 'cwd' | 'exec' | 'watch';
 }
 
-/** Native errors cross as `CODE|context|subject|detail` (see src/error.rs). */
-export function parseNativeError(error: unknown): NativeFailure | null {
-  const message = error instanceof Error ? error.message : '';
-  const match = NATIVE_MESSAGE.exec(message);
-  if (!match) return null;
-  const [, code, context, subject, detail] = match;
-  return { code: code!, context: context!, subject: subject!, detail: detail! };
+/** The engine's failure behind `error`, or null for any other error. */
+export function nativeFailure(error: unknown): NativeFailure | null {
+  if (!(error instanceof Error)) return null;
+  const { code, syscall, detail, stage } = error as Error & Partial<NativeFailure>;
+  if (typeof code !== 'string' || typeof syscall !== 'string' || typeof detail !== 'string') return null;
+  return { code, syscall, detail, stage };
 }
 
 export function systemError(
@@ -42,14 +46,35 @@ export function systemError(
 
 /** Rethrows a native error as a Node-style error that names what failed. */
 export function translate(error: unknown, what: string): Error {
-  const failure = parseNativeError(error);
+  const failure = nativeFailure(error);
   if (!failure) return error instanceof Error ? error : new Error(String(error));
-  const subject = failure.subject ? ` ${failure.subject}` : '';
-  return systemError(
-    `${what}${subject}: ${failure.code} (${failure.detail})`,
-    failure.code,
-    { syscall: failure.context || undefined },
-  );
+  return systemError(`${what}: ${failure.code} (${failure.detail})`, failure.code, {
+    syscall: failure.syscall,
+  });
+}
+
+/** Rethrows a native spawn error as a Node-style error naming the program (and cwd). */
+export function spawnError(error: unknown, request: native.SpawnRequest): Error {
+  const failure = nativeFailure(error);
+  if (!failure) return error instanceof Error ? error : new Error(String(error));
+  const spawnargs = [request.file, ...request.args];
+  const detail = `${failure.code} (${failure.detail})`;
+  switch (failure.stage) {
+    case 'input':
+      return typeError(`spawn ${request.file}: ${failure.detail}`, 'ERR_INVALID_ARG_VALUE');
+    case 'cwd':
+      return systemError(`spawn ${request.file}: cwd ${request.cwd}: ${detail}`, failure.code, {
+        syscall: failure.syscall,
+        path: request.cwd,
+        spawnargs,
+      });
+    default:
+      return systemError(`spawn ${request.file}: ${detail}`, failure.code, {
+        syscall: failure.syscall,
+        path: request.file,
+        spawnargs,
+      });
+  }
 }
 
 export function closedError(what: string): SystemError {

@@ -2,10 +2,10 @@ import { closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import native = require('./native.js');
 import { copy, type ChunkHook } from './copy.js';
-import { translate } from './errors.js';
+import { spawnError, translate } from './errors.js';
 import { openpty } from './openpty.js';
 import { DEFAULT_COLS, DEFAULT_ROWS, resolveSpawn, type SpawnOptions } from './options.js';
-import { exitStatus, spawnError, type ExitStatus } from './pty.js';
+import { exitStatus, type ExitStatus } from './signals.js';
 import { signalNumber } from './signals.js';
 
 export interface InteractOptions extends SpawnOptions {

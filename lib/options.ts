@@ -61,7 +61,7 @@ export function resolveSpawn(file: unknown, args: unknown, options: unknown): Re
   const rows = opts.rows === undefined ? DEFAULT_ROWS : dimension(opts.rows, 'options.rows');
   const cwd = opts.cwd === undefined ? process.cwd() : cString(opts.cwd, 'options.cwd', { empty: false });
   const name = opts.name === undefined ? undefined : cString(opts.name, 'options.name', { empty: false });
-  let env: string[] | undefined;
+  let env: Array<[string, string]> | undefined;
   let term: string | undefined;
   if (opts.env === undefined && isMainThread) {
     // The main thread's process.env is the C environment, which the addon
@@ -72,7 +72,7 @@ export function resolveSpawn(file: unknown, args: unknown, options: unknown): Re
     const vars = environment(opts.env);
     if (name !== undefined) vars.TERM = name;
     else vars.TERM ??= DEFAULT_TERM;
-    env = Object.entries(vars).map(([key, value]) => `${key}=${value}`);
+    env = Object.entries(vars);
   }
   const signal = opts.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {

@@ -1,24 +1,12 @@
 import native = require('./native.js');
-import { abortError, closedError, exitedError, parseNativeError, systemError, translate } from './errors.js';
+import { abortError, closedError, exitedError, nativeFailure, spawnError, translate } from './errors.js';
 import { resolveSpawn, type SpawnOptions } from './options.js';
 import { Input } from './input.js';
 import { Output } from './output.js';
-import { signalName, signalNumber } from './signals.js';
+import { exitStatus, signalNumber, type ExitStatus } from './signals.js';
 import { dimension, typeError } from './validate.js';
 
-/** How the child ended, as in child_process's 'exit' event. */
-export interface ExitStatus {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** @internal */
-export function exitStatus(status: native.NativeExitStatus): ExitStatus {
-  return {
-    exitCode: status.code ?? null,
-    signal: status.signal == null ? null : signalName(status.signal),
-  };
-}
+export type { ExitStatus } from './signals.js';
 
 /** A program running in a pseudo-terminal. Made by {@link spawn}. */
 export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
@@ -90,7 +78,7 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
     try {
       await this.#input.write(bytes);
     } catch (error) {
-      if (parseNativeError(error)?.code === 'ERR_PTY_CLOSED') throw closedError('write');
+      if (nativeFailure(error)?.code === 'ERR_PTY_CLOSED') throw closedError('write');
       throw translate(error, 'write');
     }
   }
@@ -194,30 +182,6 @@ export async function spawn(
     }
   }
   return pty;
-}
-
-/** @internal */
-export function spawnError(error: unknown, request: native.SpawnRequest): Error {
-  const failure = parseNativeError(error);
-  if (!failure) return error instanceof Error ? error : new Error(String(error));
-  const spawnargs = [request.file, ...request.args];
-  const detail = `${failure.code} (${failure.detail})`;
-  switch (failure.context) {
-    case 'input':
-      return typeError(`spawn ${request.file}: ${failure.detail}`, 'ERR_INVALID_ARG_VALUE');
-    case 'cwd':
-      return systemError(`spawn ${request.file}: cwd ${request.cwd}: ${detail}`, failure.code, {
-        syscall: 'chdir',
-        path: request.cwd,
-        spawnargs,
-      });
-    default:
-      return systemError(`spawn ${request.file}: ${detail}`, failure.code, {
-        syscall: failure.context === 'exec' ? 'spawn' : failure.context,
-        path: request.file,
-        spawnargs,
-      });
-  }
 }
 
 /** Runs `file` to the end in a PTY and returns its exit status with all its output. */

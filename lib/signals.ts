@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import type native = require('./native.js');
 import { typeError } from './validate.js';
 
 const byNumber = new Map<number, NodeJS.Signals>(
@@ -24,4 +25,18 @@ export function signalNumber(signal: unknown): number {
 /** 'SIGTERM' for 15; the number as a string for a signal Node has no name for. */
 export function signalName(number: number): NodeJS.Signals {
   return byNumber.get(number) ?? (`SIG${number}` as NodeJS.Signals);
+}
+
+/** How the child ended, as in child_process's 'exit' event. */
+export interface ExitStatus {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The exit status the engine reports, with the signal by name. */
+export function exitStatus(status: native.NativeExitStatus): ExitStatus {
+  return {
+    exitCode: status.code ?? null,
+    signal: status.signal == null ? null : signalName(status.signal),
+  };
 }

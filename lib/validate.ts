@@ -53,11 +53,3 @@ export function object(value: unknown, name: string): Record<string, unknown> {
   }
   return value as Record<string, unknown>;
 }
-
-export function stringArray(value: unknown, name: string): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) {
-    throw typeError(`${name} must be an array of strings, got ${describe(value)}`);
-  }
-  return value.map((item, i) => cString(item, `${name}[${i}]`));
-}

@@ -1,11 +1,25 @@
-//! Errors cross into JavaScript as `CODE|context|detail` messages, which the
-//! TypeScript layer turns into Node-style errors with `code`, `errno` and a
-//! message naming what failed.
+//! Errors on their way to JavaScript. A [`Failure`] is built into a real
+//! JavaScript `Error` on the JavaScript thread, with its fields set as
+//! properties (`code`, `syscall`, `detail`, and `stage` for spawn), so the
+//! TypeScript layer reads them and never parses a message.
 
 use std::io;
 
-use napi::{Error, Status};
+use napi::bindgen_prelude::*;
 use rspty_core::{SpawnError, SpawnStage};
+
+/// What failed, as plain data until it reaches the JavaScript thread.
+#[derive(Debug)]
+pub struct Failure {
+    /// The errno's name (`ENOENT`), or `ERR_PTY_CLOSED`.
+    code: String,
+    /// The call that failed (`ioctl`, `openpty`, ...).
+    syscall: &'static str,
+    /// The OS's description of the errno.
+    detail: String,
+    /// For spawn: `input`, `pty`, `cwd`, `exec` or `watch`.
+    stage: Option<&'static str>,
+}
 
 fn errno_name(error: &io::Error) -> String {
     match error.raw_os_error() {
@@ -25,31 +39,59 @@ fn detail(error: &io::Error) -> String {
     }
 }
 
-/// An OS error of `syscall`, about `subject` (may be empty).
-pub fn os_error(error: &io::Error, syscall: &str, subject: &str) -> Error {
-    Error::new(
-        Status::GenericFailure,
-        format!(
-            "{}|{syscall}|{subject}|{}",
-            errno_name(error),
-            detail(error)
-        ),
-    )
+impl Failure {
+    /// An OS error of `syscall`.
+    pub fn os(error: &io::Error, syscall: &'static str) -> Failure {
+        Failure {
+            code: errno_name(error),
+            syscall,
+            detail: detail(error),
+            stage: None,
+        }
+    }
+
+    pub fn spawn(error: &SpawnError) -> Failure {
+        let (stage, syscall) = match error.stage {
+            SpawnStage::Input => ("input", "spawn"),
+            SpawnStage::Pty => ("pty", "openpty"),
+            SpawnStage::Cwd => ("cwd", "chdir"),
+            SpawnStage::Exec => ("exec", "spawn"),
+            SpawnStage::Watch => ("watch", WATCH_SYSCALL),
+        };
+        Failure {
+            stage: Some(stage),
+            ..Failure::os(&error.error, syscall)
+        }
+    }
+
+    /// A panic caught before it crossed into JavaScript.
+    pub fn internal(what: &'static str) -> Failure {
+        Failure {
+            code: "ERR_PTY_INTERNAL".into(),
+            syscall: what,
+            detail: format!("{what}: internal error (panic)"),
+            stage: None,
+        }
+    }
+
+    /// The JavaScript error, made on the JavaScript thread of `env`.
+    pub fn into_error(self, env: &Env) -> Error {
+        let build = || -> Result<Error> {
+            let mut error = env.create_error(Error::new(Status::GenericFailure, &self.detail))?;
+            error.set_named_property("code", self.code.as_str())?;
+            error.set_named_property("syscall", self.syscall)?;
+            error.set_named_property("detail", self.detail.as_str())?;
+            if let Some(stage) = self.stage {
+                error.set_named_property("stage", stage)?;
+            }
+            Ok(Error::from(error.into_unknown(env)?))
+        };
+        build().unwrap_or_else(|e| e)
+    }
 }
 
-pub fn spawn_error(error: &SpawnError) -> Error {
-    let stage = match error.stage {
-        SpawnStage::Input => "input",
-        SpawnStage::Cwd => "cwd",
-        SpawnStage::Exec => "exec",
-        SpawnStage::Watch => "pidfd_open",
-    };
-    Error::new(
-        Status::GenericFailure,
-        format!(
-            "{}|{stage}||{}",
-            errno_name(&error.error),
-            detail(&error.error)
-        ),
-    )
-}
+/// The call that watches a child's exit, named in a failure to watch it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const WATCH_SYSCALL: &str = "pidfd_open";
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const WATCH_SYSCALL: &str = "kevent";

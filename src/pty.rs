@@ -1,30 +1,19 @@
-//! `spawn` and the `NativePty` handle: one live PTY with its child.
+//! `spawn` and `NativePty`, the native half of the TypeScript `Pty`: one
+//! live PTY with its child, a core [`Session`].
 
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use rspty_core::{Command, ExitStatus, Session, SessionOptions, TryRead, Write};
+use rspty_core::{ExitStatus, Session, SessionOptions, TryRead, Write};
 
 use crate::chunk::OutputChunk;
-use crate::error;
-
-#[napi(object)]
-pub struct SpawnRequest {
-    pub file: String,
-    pub args: Vec<String>,
-    /// The whole environment as `NAME=value` entries; without it, this
-    /// process's own environment, read here on the JavaScript thread.
-    pub env: Option<Vec<String>>,
-    /// TERM for the child, set over this process's environment when `env`
-    /// is not given.
-    pub term: Option<String>,
-    pub cwd: Option<String>,
-    pub cols: u32,
-    pub rows: u32,
-    pub high_water_mark: Option<u32>,
-}
+use crate::environment::live_ptys;
+use crate::error::Failure;
+use crate::request::SpawnRequest;
+use crate::settle;
+use crate::terminal::window_size;
 
 #[napi(object)]
 pub struct NativeExitStatus {
@@ -86,73 +75,9 @@ pub struct NativePty {
     referenced: std::cell::Cell<bool>,
 }
 
-pub(crate) fn command(request: &SpawnRequest) -> Result<Command> {
-    let mut command = Command::new(&request.file);
-    command.args = request.args.iter().map(Into::into).collect();
-    match &request.env {
-        Some(entries) => {
-            for entry in entries {
-                let (name, value) = entry.split_once('=').ok_or_else(|| {
-                    Error::new(Status::InvalidArg, "environment entries are NAME=value")
-                })?;
-                command.env.push((name.into(), value.into()));
-            }
-        }
-        None => command = command.inherit_env(),
-    }
-    if let Some(term) = &request.term {
-        command = command.env("TERM", term);
-    }
-    command.cwd = request.cwd.as_ref().map(Into::into);
-    Ok(command)
-}
-
-/// The live sessions of one Node.js environment (the main thread or a
-/// worker), hung up when that environment is torn down so that a terminated
-/// worker leaves no child or fd behind.
-#[derive(Default)]
-struct EnvSessions(Mutex<Vec<std::sync::Weak<Session>>>);
-
-impl EnvSessions {
-    fn add(&self, session: &Arc<Session>) {
-        let mut sessions = lock(&self.0);
-        sessions.retain(|s| s.strong_count() > 0);
-        sessions.push(Arc::downgrade(session));
-    }
-
-    fn close_all(&self) {
-        let sessions = std::mem::take(&mut *lock(&self.0));
-        for session in sessions.iter().filter_map(std::sync::Weak::upgrade) {
-            session.close();
-        }
-    }
-}
-
-type EnvRegistry = Mutex<std::collections::HashMap<usize, Arc<EnvSessions>>>;
-
-fn env_sessions(env: &Env) -> Result<Arc<EnvSessions>> {
-    static REGISTRY: std::sync::OnceLock<EnvRegistry> = std::sync::OnceLock::new();
-    let registry = REGISTRY.get_or_init(Default::default);
-    let key = env.raw() as usize;
-    let mut map = lock(registry);
-    if let Some(sessions) = map.get(&key) {
-        return Ok(sessions.clone());
-    }
-    let sessions = Arc::new(EnvSessions::default());
-    env.add_env_cleanup_hook(sessions.clone(), move |sessions| {
-        sessions.close_all();
-        if let Some(registry) = REGISTRY.get() {
-            lock(registry).remove(&key);
-        }
-    })?;
-    map.insert(key, sessions.clone());
-    Ok(sessions)
-}
-
-/// Allocates a PTY, starts the program on it (off the JavaScript thread) and
-/// starts its relay. Resolves once the program has been executed. All of it
-/// happens on one blocking thread, which settles the promise itself: one hop
-/// there and one back.
+/// Allocates a PTY, starts the program on it and starts its relay, all on
+/// one blocking thread (off the JavaScript thread). Resolves once the
+/// program has been executed.
 #[napi(ts_return_type = "Promise<NativePty>")]
 pub fn spawn(
     env: &Env,
@@ -161,55 +86,41 @@ pub fn spawn(
     on_exit: ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>,
     on_readable: ThreadsafeFunction<(), (), (), Status, false, true>,
 ) -> Result<Object<'_>> {
-    let size = crate::window_size(request.cols, request.rows)?;
-    let command = command(&request)?;
+    let size = window_size(request.cols, request.rows)?;
+    let command = request.command();
     let options = SessionOptions {
         high_water_mark: request
             .high_water_mark
             .map(|b| b as usize)
             .unwrap_or(rspty_core::DEFAULT_HIGH_WATER_MARK),
     };
-    let file = request.file;
-    let env_sessions = env_sessions(env)?;
-    let (deferred, promise) = env.create_deferred()?;
-    let start = move || {
-        let pair = rspty_core::openpty(size).map_err(|e| error::os_error(&e, "openpty", &file))?;
-        let child = rspty_core::spawn(&command, &pair).map_err(|e| error::spawn_error(&e))?;
+    let live = live_ptys(env)?;
+    settle::on_blocking_thread(env, "spawn", move || {
         // Blocking threads run within the runtime, which the relay needs.
-        let session = Arc::new(
-            Session::start(pair, child, options).map_err(|e| error::os_error(&e, "spawn", ""))?,
-        );
-        env_sessions.add(&session);
+        let session =
+            Arc::new(Session::spawn(&command, size, options).map_err(|e| Failure::spawn(&e))?);
+        live.add(&session);
         let on_readable: ReadableSlot = Arc::new(Mutex::new(Some(on_readable)));
         let notifier = ReadableNotifier(on_readable.clone());
         session.on_readable(move || notifier.notify());
         let on_exit = Arc::new(Mutex::new(Some(on_exit)));
-        let (watched, callback) = (session.clone(), on_exit.clone());
+        // Waiting holds the exit, not the session: a dropped NativePty hangs up.
+        let (exited, callback) = (session.exited(), on_exit.clone());
         tokio::spawn(async move {
-            let status = watched.wait().await;
+            let status = exited.await;
             let callback = lock(&callback).take();
             if let Some(callback) = callback {
                 callback.call(status.into(), ThreadsafeFunctionCallMode::NonBlocking);
             }
         });
-        Ok::<_, Error>(NativePty {
+        Ok(NativePty {
             session,
             on_exit,
             on_readable,
             waiting: false.into(),
             referenced: true.into(),
         })
-    };
-    spawn_blocking(move || {
-        // A panic must still settle the promise, or the caller would wait forever.
-        let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(start))
-            .unwrap_or_else(|_| Err(Error::from_reason("spawn: internal error (panic)")));
-        match started {
-            Ok(pty) => deferred.resolve(move |_| Ok(pty)),
-            Err(error) => deferred.reject(error),
-        }
-    });
-    Ok(promise)
+    })
 }
 
 #[napi]
@@ -238,35 +149,34 @@ impl NativePty {
     /// Writes `data`: null when the kernel took all of it at once, else a
     /// promise that resolves once it has taken the rest.
     #[napi(ts_return_type = "Promise<void> | null")]
-    pub fn write(&self, env: Env, data: &[u8]) -> Result<Option<AsyncBlock<()>>> {
+    pub fn write<'env>(&self, env: &'env Env, data: &[u8]) -> Result<Option<Object<'env>>> {
         let written = self.session.write(data);
-        match written.map_err(|e| error::os_error(&e, "write", ""))? {
+        match written.map_err(|e| Failure::os(&e, "write").into_error(env))? {
             Write::Done => Ok(None),
-            Write::Queued(queued) => AsyncBlockBuilder::new(async move {
+            Write::Queued(queued) => settle::on_runtime(env, async move {
                 queued
                     .finished()
                     .await
-                    .map_err(|e| error::os_error(&e, "write", ""))
+                    .map_err(|e| Failure::os(&e, "write"))
             })
-            .build(&env)
             .map(Some),
         }
     }
 
     #[napi]
-    pub fn resize(&self, cols: u32, rows: u32) -> Result<()> {
-        let size = crate::window_size(cols, rows)?;
+    pub fn resize(&self, env: Env, cols: u32, rows: u32) -> Result<()> {
+        let size = window_size(cols, rows)?;
         self.session
             .resize(size)
-            .map_err(|e| error::os_error(&e, "ioctl", "TIOCSWINSZ"))
+            .map_err(|e| Failure::os(&e, "ioctl").into_error(&env))
     }
 
     /// Signals the child's process group; false once the child was reaped.
     #[napi]
-    pub fn kill(&self, signal: i32) -> Result<bool> {
+    pub fn kill(&self, env: Env, signal: i32) -> Result<bool> {
         self.session
             .kill(signal)
-            .map_err(|e| error::os_error(&e, "kill", ""))
+            .map_err(|e| Failure::os(&e, "kill").into_error(&env))
     }
 
     /// Hangs up: closes the master.

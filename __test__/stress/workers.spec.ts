@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import test from 'ava';
 import { spawn } from '../../lib/index.js';
-import { FIXTURES, childrenOf, isDead, newFds, openFds, pollUntil, readAll, within, zombiesOf } from './fixtures/helpers.js';
+import { FIXTURES, childrenOf, newFds, openFds, pollUntil, procStat, readAll, report, runScript, within, zombiesOf } from './fixtures/helpers.js';
 
 const WORKER = path.join(FIXTURES, 'pty-worker.cjs');
 /** Workers running at once, and PTYs per worker. */
@@ -25,6 +25,9 @@ function expectedLines(lines: number): string {
   for (let i = 0; i < lines; i++) text += `line ${i}\r\n`;
   return text;
 }
+
+/** A direct child of this process is gone only once reaped: a zombie still holds its pid. */
+const isGone = (pid: number) => procStat(pid) === null;
 
 function start(workerData: object): { worker: Worker; message: () => Promise<any>; exit: Promise<number> } {
   const worker = new Worker(WORKER, { workerData });
@@ -81,11 +84,11 @@ for (let round = 0; round < TERMINATIONS; round++) {
     await w.exit;
     let goneAfter = -1;
     try {
-      goneAfter = await pollUntil(() => pids.every(isDead), CHILDREN_GONE_MS, "the worker's children to die");
+      goneAfter = await pollUntil(() => pids.every(isGone), CHILDREN_GONE_MS, "the worker's children to be reaped");
     } catch {
       // reported below with the survivors
     }
-    const alive = pids.filter((pid) => !isDead(pid));
+    const alive = pids.filter((pid) => !isGone(pid));
     // The relay closes a PTY's fds once it has reaped the child: a moment after the death.
     try {
       await pollUntil(() => newFds(fdsBefore).length === 0, CHILDREN_GONE_MS, "the worker's fds to close");
@@ -94,7 +97,7 @@ for (let round = 0; round < TERMINATIONS; round++) {
     }
     const leaked = newFds(fdsBefore);
     t.log(
-      `terminated, then waited ${Date.now() - started} ms; children dead after ${goneAfter} ms; ` +
+      `terminated, then waited ${Date.now() - started} ms; children reaped after ${goneAfter} ms; ` +
         `alive: [${alive.join(',')}]; fds left open: [${leaked.join(', ')}]`,
     );
     // Whatever the outcome, leave no running process behind this test.
@@ -119,3 +122,11 @@ for (let round = 0; round < TERMINATIONS; round++) {
     t.deepEqual(leaked, [], 'no fd of the terminated worker is still open');
   });
 }
+
+test.serial('workers terminated in a process whose main thread never loaded rspty: every child is reaped (the runtime goes down with them)', async (t) => {
+  const result = await runScript('worker-teardown.cjs', [String(WORKERS), String(PTYS_PER_WORKER), String(CHILDREN_GONE_MS)]);
+  const r = report<{ pids: number; left: string[]; goneAfterMs: number }>(result);
+  t.log(`children reaped ${r.goneAfterMs} ms after the termination`);
+  t.is(r.pids, WORKERS * (PTYS_PER_WORKER + 1));
+  t.deepEqual(r.left, [], 'children of the process (pid:state) left after the deadline');
+});

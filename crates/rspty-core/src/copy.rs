@@ -123,14 +123,35 @@ fn read_step(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Step {
     }
 }
 
+/// A read step whose new bytes (and only those: each byte reaches the hook
+/// once, however long earlier ones wait to be written) pass through `filter`.
+async fn read_through(
+    fd: BorrowedFd<'_>,
+    buf: &mut Vec<u8>,
+    filter: Option<&mut Filter>,
+) -> io::Result<Step> {
+    let before = buf.len();
+    let step = read_step(fd, buf);
+    if let (Step::Done(n), Some(filter)) = (&step, filter) {
+        if *n > 0 {
+            let fresh = buf.split_off(before);
+            buf.extend_from_slice(&filter(fresh).await?);
+        }
+    }
+    Ok(step)
+}
+
+/// Writes until `fd` would block; the written bytes leave `buf`.
 fn write_step(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Step {
-    match nix::unistd::write(fd, buf) {
+    match sys::write_until_blocked(fd, buf) {
         Ok(n) => {
             buf.drain(..n);
-            Step::Done(n)
+            if buf.is_empty() {
+                Step::Done(n)
+            } else {
+                Step::WouldBlock
+            }
         }
-        Err(nix::errno::Errno::EAGAIN) => Step::WouldBlock,
-        Err(nix::errno::Errno::EINTR) => Step::Done(0),
         Err(_) => Step::Failed,
     }
 }
@@ -160,21 +181,14 @@ pub async fn copy(
         let read_input = input_open && master_writable && to_master.len() < COPY_BUFFER;
         let write_master = master_writable && !to_master.is_empty();
         tokio::select! {
-            guard = master.readable(), if read_master => match read_step(master.raw(), &mut to_output) {
-                Step::WouldBlock => would_block(guard),
-                Step::End | Step::Failed => master_open = false,
-                Step::Done(n) => {
-                    if n > 0 {
-                        if let Some(filter) = options.on_output.as_mut() {
-                            let chunk = std::mem::take(&mut to_output);
-                            to_output = filter(chunk).await?;
-                        }
-                    }
-                    if !output_ok {
-                        to_output.clear();
-                    }
+            guard = master.readable(), if read_master => {
+                match read_through(master.raw(), &mut to_output, options.on_output.as_mut()).await? {
+                    Step::WouldBlock => would_block(guard),
+                    Step::End | Step::Failed => master_open = false,
+                    Step::Done(_) if !output_ok => to_output.clear(),
+                    Step::Done(_) => {}
                 }
-            },
+            }
             guard = output.writable(), if write_output => match write_step(output.raw(), &mut to_output) {
                 Step::WouldBlock => would_block(guard),
                 Step::Failed => {
@@ -184,19 +198,10 @@ pub async fn copy(
                 _ => {}
             },
             guard = input.readable(), if read_input => {
-                let before = to_master.len();
-                match read_step(input.raw(), &mut to_master) {
+                match read_through(input.raw(), &mut to_master, options.on_input.as_mut()).await? {
                     Step::WouldBlock => would_block(guard),
                     Step::End | Step::Failed => input_open = false,
-                    Step::Done(n) => {
-                        if n > 0 {
-                            if let Some(filter) = options.on_input.as_mut() {
-                                let fresh = to_master.split_off(before);
-                                let replaced = filter(fresh).await?;
-                                to_master.extend_from_slice(&replaced);
-                            }
-                        }
-                    }
+                    Step::Done(_) => {}
                 }
             }
             guard = master.writable(), if write_master => match write_step(master.raw(), &mut to_master) {

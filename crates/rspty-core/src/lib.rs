@@ -13,13 +13,16 @@ pub mod child;
 pub mod copy;
 pub mod pty;
 pub mod relay;
+mod size;
 pub mod spawn;
 mod sys;
 
 pub use child::{Child, ExitStatus};
 pub use copy::{copy, CopyOptions, Filter};
-pub use pty::{openpty, openpty_ptmx, PtyPair, WindowSize};
+pub use pty::{openpty, openpty_ptmx, PtyPair};
 pub use relay::{
-    Chunk, QueuedWrite, Session, SessionOptions, TryRead, Write, DEFAULT_HIGH_WATER_MARK,
+    Chunk, QueuedWrite, Session, SessionOptions, TryRead, Write, CLOSE_GRACE,
+    DEFAULT_HIGH_WATER_MARK,
 };
+pub use size::WindowSize;
 pub use spawn::{spawn, spawn_on_slave, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};

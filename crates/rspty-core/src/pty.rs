@@ -13,21 +13,8 @@ use nix::sys::termios::{
     SpecialCharacterIndices as Cc,
 };
 
+use crate::size::WindowSize;
 use crate::sys;
-
-/// The size of a terminal in character cells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WindowSize {
-    pub cols: u16,
-    pub rows: u16,
-}
-
-impl Default for WindowSize {
-    /// 80x24, the size of a VT100 and of every terminal emulator's first window.
-    fn default() -> Self {
-        WindowSize { cols: 80, rows: 24 }
-    }
-}
 
 /// A master/slave pair. Dropping it closes both ends.
 #[derive(Debug)]
@@ -79,12 +66,7 @@ pub fn openpty_ptmx(size: WindowSize) -> io::Result<PtyPair> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let name = nix::pty::ptsname_r(&master)?;
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let name = {
-        static PTSNAME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _guard = PTSNAME.lock().unwrap_or_else(|e| e.into_inner());
-        // SAFETY: ptsname's static buffer is copied out while the lock keeps other callers away.
-        unsafe { nix::pty::ptsname(&master)? }
-    };
+    let name = sys::ptsname(&master)?;
     let slave = open(
         name.as_str(),
         OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,

@@ -1,5 +1,7 @@
 //! The relay of one PTY against real programs.
 
+use std::time::Duration;
+
 use rspty_core::{
     openpty, spawn, Command, ExitStatus, Session, SessionOptions, TryRead, WindowSize, Write,
 };
@@ -124,4 +126,127 @@ async fn try_read_calls_back_once_output_arrives_after_finding_none() {
         "one call per empty read, none after the end"
     );
     assert_eq!(session.try_read(), TryRead::Ended);
+}
+
+/// The fds of this process open on `path`.
+fn fds_open_on(path: &std::path::Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter(|target| target == path)
+        .count()
+}
+
+#[tokio::test]
+async fn the_parent_holds_the_slave_until_the_exit_is_seen() {
+    // macOS and the BSDs discard the master's unread output when the last
+    // slave fd closes: the relay keeps its own until the child has exited.
+    let pair = openpty(WindowSize::default()).expect("openpty");
+    let path = pair.path.clone();
+    let child = spawn(
+        &command("sh", &["-c", "read line; echo \"got $line\""]),
+        &pair,
+    )
+    .expect("spawn");
+    let session = Session::start(pair, child, SessionOptions::default()).expect("session");
+    assert_eq!(
+        fds_open_on(&path),
+        1,
+        "the relay's slave fd while the child runs"
+    );
+    assert!(matches!(session.write(b"go\n").unwrap(), Write::Done));
+    let status = session.wait().await;
+    assert_eq!(status.code, Some(0));
+    assert_eq!(
+        fds_open_on(&path),
+        0,
+        "no slave fd once the exit was reported"
+    );
+    assert_eq!(collect(&session).await, b"go\r\ngot go\r\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_written_before_the_relay_starts_is_all_there() {
+    // The child writes and exits before the relay's first read (the order in
+    // which macOS loses output when the slave is closed too early).
+    const SIZE: usize = 4000;
+    for _ in 0..20 {
+        let pair = openpty(WindowSize::default()).expect("openpty");
+        let child = spawn(
+            &command("head", &["-c", &SIZE.to_string(), "/dev/zero"]),
+            &pair,
+        )
+        .expect("spawn");
+        let pid = nix::unistd::Pid::from_raw(child.pid());
+        // Wait, without reaping, until the child has exited.
+        nix::sys::wait::waitid(
+            nix::sys::wait::Id::Pid(pid),
+            nix::sys::wait::WaitPidFlag::WEXITED | nix::sys::wait::WaitPidFlag::WNOWAIT,
+        )
+        .expect("waitid");
+        let session = Session::start(pair, child, SessionOptions::default()).expect("session");
+        assert_eq!(session.wait().await.code, Some(0));
+        assert_eq!(collect(&session).await.len(), SIZE);
+    }
+}
+
+#[tokio::test]
+async fn output_ends_at_the_exit_when_the_child_closes_the_terminal_and_runs_on() {
+    // With the relay holding the slave, a child that closes its terminal does
+    // not end the output early: it ends with the exit, and nothing is lost.
+    let session = start(&command(
+        "sh",
+        &["-c", "printf before; exec 0<&- 1>&- 2>&-; sleep 0.5"],
+    ))
+    .await;
+    let reader = tokio::spawn(async move {
+        let out = collect(&session).await;
+        let status = session.exited();
+        (out, tokio::time::timeout(Duration::ZERO, status).await.ok())
+    });
+    let (out, status) = reader.await.unwrap();
+    assert_eq!(out, b"before");
+    assert_eq!(
+        status,
+        Some(ExitStatus {
+            code: Some(0),
+            signal: None
+        }),
+        "the output ended with the exit, not before it"
+    );
+}
+
+#[test]
+fn a_session_dropped_with_its_runtime_leaves_no_zombie() {
+    // A runtime shut down (the last Node.js environment using it went away)
+    // drops the relay mid-flight: the child must still be reaped.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let pids: Vec<i32> = runtime.block_on(async {
+        let mut pids = Vec::new();
+        for _ in 0..4 {
+            let session = start(&command("sh", &["-c", "yes"])).await;
+            pids.push(session.pid());
+            std::mem::forget(session);
+        }
+        pids
+    });
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let alive = |pid: &i32| std::path::Path::new(&format!("/proc/{pid}")).exists();
+    while pids.iter().any(alive) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let left: Vec<_> = pids
+        .iter()
+        .filter(|pid| alive(pid))
+        .map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            format!("{pid}: {}", stat.split(' ').nth(2).unwrap_or("?"))
+        })
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "children left (pid: state)");
 }

@@ -1,14 +1,20 @@
 //! Waiting for exactly one child: a pidfd on Linux, a kqueue `EVFILT_PROC`
 //! on macOS, both driven by the async reactor. Never `waitpid(-1)`, so the
-//! host's own child processes are left alone.
+//! host's own child processes are left alone. A child dropped before it was
+//! reaped goes to the [`orphan`] reaper, so no path leaves a zombie.
+
+mod orphan;
+mod watch;
 
 use std::io;
-use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use nix::sys::signal::{self, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
+
+use watch::{wait_without_reaping, Watcher};
 
 /// How a child ended: an exit code, or the signal that killed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,30 +23,14 @@ pub struct ExitStatus {
     pub signal: Option<i32>,
 }
 
-impl ExitStatus {
-    pub fn success(&self) -> bool {
-        self.code == Some(0)
-    }
-}
-
-/// A spawned child that has not been reaped yet.
+/// A spawned child that has not been reaped yet. Dropping it unreaped hands
+/// it to a reaper thread (see [`Child::kill_on_drop`]).
 #[derive(Debug)]
 pub struct Child {
     pid: i32,
     watcher: Option<Watcher>,
     reaped: Arc<Mutex<bool>>,
-}
-
-#[derive(Debug)]
-enum Watcher {
-    /// Readable once the process has exited (pidfd on Linux, kqueue on macOS).
-    Fd(OwnedFd),
-    /// Already exited when the watch began: reap at once.
-    #[cfg_attr(any(target_os = "linux", target_os = "android"), allow(dead_code))]
-    Exited,
-    /// Kernels without pidfd: a blocking `waitid` that does not reap.
-    #[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
-    Blocking,
+    kill_on_drop: Option<Duration>,
 }
 
 /// Sends signals to a child's process group, and never after it was reaped
@@ -79,10 +69,6 @@ impl Signaller {
     pub fn pid(&self) -> i32 {
         self.pid
     }
-
-    pub fn is_reaped(&self) -> bool {
-        *self.reaped.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 impl Child {
@@ -90,8 +76,9 @@ impl Child {
     pub(crate) fn new(pid: i32) -> io::Result<Child> {
         Ok(Child {
             pid,
-            watcher: Some(watcher(pid)?),
+            watcher: Some(watch::watch(pid)?),
             reaped: Arc::new(Mutex::new(false)),
+            kill_on_drop: None,
         })
     }
 
@@ -104,6 +91,12 @@ impl Child {
             pid: self.pid,
             reaped: self.reaped.clone(),
         }
+    }
+
+    /// If this child is dropped unreaped, its process group is killed once
+    /// it has run `grace` longer (by default it is reaped whenever it exits).
+    pub fn kill_on_drop(&mut self, grace: Duration) {
+        self.kill_on_drop = Some(grace);
     }
 
     /// Waits for the exit and reaps the child. Needs a tokio runtime with IO
@@ -152,58 +145,11 @@ impl Child {
     }
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn watcher(pid: i32) -> io::Result<Watcher> {
-    match crate::sys::pidfd_open(pid) {
-        Ok(fd) => Ok(Watcher::Fd(fd)),
-        Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => Ok(Watcher::Blocking),
-        Err(e) => Err(e),
-    }
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn wait_without_reaping(pid: i32) -> io::Result<()> {
-    use nix::sys::wait::{waitid, Id, WaitPidFlag};
-    waitid(
-        Id::Pid(Pid::from_raw(pid)),
-        WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
-    )?;
-    Ok(())
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn wait_without_reaping(_pid: i32) -> io::Result<()> {
-    Err(io::Error::from(io::ErrorKind::Unsupported))
-}
-
-/// A kqueue that becomes readable when `pid` exits. A kqueue fd can itself be
-/// watched by the reactor's kqueue.
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-fn watcher(pid: i32) -> io::Result<Watcher> {
-    use nix::sys::event::{EvFlags, EventFilter, FilterFlag, KEvent, Kqueue};
-    let kq = Kqueue::new()?;
-    let event = KEvent::new(
-        pid as usize,
-        EventFilter::EVFILT_PROC,
-        EvFlags::EV_ADD | EvFlags::EV_ONESHOT,
-        FilterFlag::NOTE_EXIT,
-        0,
-        0,
-    );
-    let zero = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    match kq.kevent(&[event], &mut [], Some(zero)) {
-        Ok(_) => Ok(Watcher::Fd(OwnedFd::from(kq))),
-        // A child that has already exited cannot be watched; it waits as a zombie.
-        Err(nix::errno::Errno::ESRCH) => Ok(Watcher::Exited),
-        Err(e) => Err(e.into()),
+impl Drop for Child {
+    fn drop(&mut self) {
+        let reaped = *self.reaped.lock().unwrap_or_else(|e| e.into_inner());
+        if !reaped {
+            orphan::adopt(self.pid, self.reaped.clone(), self.kill_on_drop);
+        }
     }
 }

@@ -8,77 +8,58 @@
 //! and 2, every other fd is closed, every signal is at its default and none is
 //! blocked.
 
-use std::ffi::{CString, OsStr, OsString};
+mod command;
+mod fork;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod posix_spawn;
+mod signals;
+
+use std::ffi::{CStr, CString, OsStr};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::child::Child;
 use crate::pty::PtyPair;
-use crate::sys::{self, FailedAt, SessionSpec};
+use command::{check_cwd, resolve_program};
 
-/// What to run: like `execve`'s arguments, with the working directory.
-#[derive(Clone, Debug, Default)]
-pub struct Command {
-    /// A path, or a name looked up in the `PATH` of `env`.
-    pub program: OsString,
-    /// The arguments after `argv[0]` (which is `program` as given).
-    pub args: Vec<OsString>,
-    /// The child's whole environment, as `NAME=value` pairs.
-    pub env: Vec<(OsString, OsString)>,
-    /// The child's working directory; the parent's when `None`.
-    pub cwd: Option<PathBuf>,
+pub use command::Command;
+
+/// What a child needs for its session: every string prepared before any fork.
+pub(crate) struct SessionSpec<'a> {
+    pub program: &'a CStr,
+    pub argv: &'a [*const libc::c_char],
+    pub envp: &'a [*const libc::c_char],
+    pub cwd: Option<&'a CStr>,
+    pub slave: BorrowedFd<'a>,
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    pub slave_path: &'a CStr,
 }
 
-impl Command {
-    pub fn new(program: impl Into<OsString>) -> Self {
-        Command {
-            program: program.into(),
-            ..Command::default()
-        }
-    }
+/// Where a failed spawn failed, so the error can name the right thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailedAt {
+    Chdir,
+    Exec,
+}
 
-    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
-        self.args.push(arg.into());
-        self
-    }
-
-    /// Sets a variable, replacing an entry of the same name.
-    pub fn env(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> Self {
-        let (name, value) = (name.into(), value.into());
-        match self.env.iter_mut().find(|(existing, _)| *existing == name) {
-            Some(entry) => entry.1 = value,
-            None => self.env.push((name, value)),
-        }
-        self
-    }
-
-    pub fn cwd(mut self, cwd: impl Into<PathBuf>) -> Self {
-        self.cwd = Some(cwd.into());
-        self
-    }
-
-    /// The parent's environment, for callers that want to inherit it.
-    pub fn inherit_env(mut self) -> Self {
-        self.env.extend(std::env::vars_os());
-        self
-    }
-
-    fn path_variable(&self) -> Option<&OsStr> {
-        self.env
-            .iter()
-            .rev()
-            .find(|(name, _)| name == "PATH")
-            .map(|(_, value)| value.as_os_str())
-    }
+/// A signal set with every bit set: `sigfillset` leaves out glibc's internal
+/// Turns a list of strings into the NULL-terminated pointer array exec wants.
+fn pointer_array(strings: &[CString]) -> Vec<*const libc::c_char> {
+    strings
+        .iter()
+        .map(|s| s.as_ptr())
+        .chain(std::iter::once(std::ptr::null()))
+        .collect()
 }
 
 /// Which part of starting the child failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpawnStage {
+    /// Allocating the PTY (out of fds or PTYs, say).
+    Pty,
     /// The arguments themselves (a NUL byte in a string, an empty program name).
     Input,
     /// Changing to the working directory.
@@ -98,7 +79,7 @@ pub struct SpawnError {
 }
 
 impl SpawnError {
-    fn new(stage: SpawnStage, error: io::Error) -> Self {
+    pub(crate) fn new(stage: SpawnStage, error: io::Error) -> Self {
         SpawnError { stage, error }
     }
 
@@ -113,6 +94,7 @@ impl SpawnError {
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.stage {
+            SpawnStage::Pty => "cannot allocate a PTY",
             SpawnStage::Input => "invalid argument",
             SpawnStage::Cwd => "cannot change to the working directory",
             SpawnStage::Exec => "cannot execute the program",
@@ -192,15 +174,19 @@ pub fn spawn_on_slave(
         Some(cwd) => Some(c_string(cwd.as_os_str(), "the working directory")?),
         None => None,
     };
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     let slave_path = c_string(slave_path.as_os_str(), "the slave path")?;
-    let argv_ptrs = sys::pointer_array(&argv);
-    let envp_ptrs = sys::pointer_array(&envp);
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = slave_path;
+    let argv_ptrs = pointer_array(&argv);
+    let envp_ptrs = pointer_array(&envp);
     let spec = SessionSpec {
         program: &program,
         argv: &argv_ptrs,
         envp: &envp_ptrs,
         cwd: cwd.as_deref(),
         slave,
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
         slave_path: &slave_path,
     };
 
@@ -227,7 +213,7 @@ impl SpawnMethod {
     /// The best method this system offers.
     pub fn best() -> SpawnMethod {
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        if sys::posix_spawn_functions().is_some() {
+        if posix_spawn::functions().is_some() {
             return SpawnMethod::PosixSpawn;
         }
         SpawnMethod::Fork
@@ -237,8 +223,8 @@ impl SpawnMethod {
 fn spawn_session(spec: &SessionSpec<'_>, method: SpawnMethod) -> Result<i32, SpawnError> {
     match method {
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        SpawnMethod::PosixSpawn => match sys::posix_spawn_functions() {
-            Some(functions) => Ok(sys::posix_spawn_session(functions, spec)?),
+        SpawnMethod::PosixSpawn => match posix_spawn::functions() {
+            Some(functions) => Ok(posix_spawn::spawn(functions, spec)?),
             None => Err(SpawnError::new(
                 SpawnStage::Exec,
                 io::Error::from(io::ErrorKind::Unsupported),
@@ -249,62 +235,6 @@ fn spawn_session(spec: &SessionSpec<'_>, method: SpawnMethod) -> Result<i32, Spa
             SpawnStage::Exec,
             io::Error::from(io::ErrorKind::Unsupported),
         )),
-        SpawnMethod::Fork => Ok(sys::fork_session(spec)?),
+        SpawnMethod::Fork => Ok(fork::fork_session(spec)?),
     }
-}
-
-/// The working directory is checked up front so that its failure is reported
-/// as the directory's, not the program's (posix_spawn returns one errno for both).
-fn check_cwd(cwd: &Path) -> io::Result<()> {
-    let meta = std::fs::metadata(cwd)?;
-    if !meta.is_dir() {
-        return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
-    }
-    nix::unistd::access(cwd, nix::unistd::AccessFlags::X_OK)?;
-    Ok(())
-}
-
-/// Finds the program like `execvp`, but in the child's `PATH`: a name with a
-/// slash is used as is; otherwise the first executable regular file in `PATH`
-/// wins, `EACCES` if only non-executable ones were found, else `ENOENT`.
-fn resolve_program(command: &Command) -> io::Result<PathBuf> {
-    let program = Path::new(&command.program);
-    if command.program.as_bytes().contains(&b'/') {
-        return Ok(program.to_path_buf());
-    }
-    let path = command
-        .path_variable()
-        .unwrap_or(OsStr::new("/usr/local/bin:/usr/bin:/bin"));
-    let mut denied = false;
-    for dir in std::env::split_paths(path) {
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
-        let candidate = dir.join(program);
-        // Relative PATH entries are relative to the child's working directory.
-        let on_disk = match &command.cwd {
-            Some(cwd) if candidate.is_relative() => cwd.join(&candidate),
-            _ => candidate.clone(),
-        };
-        match std::fs::metadata(&on_disk) {
-            Ok(meta) if meta.is_file() => {
-                if meta.permissions().mode() & 0o111 != 0
-                    && nix::unistd::access(&on_disk, nix::unistd::AccessFlags::X_OK).is_ok()
-                {
-                    return Ok(candidate);
-                }
-                denied = true;
-            }
-            Ok(_) => {}
-            Err(e) if e.raw_os_error() == Some(libc::EACCES) => denied = true,
-            Err(_) => {}
-        }
-    }
-    Err(io::Error::from_raw_os_error(if denied {
-        libc::EACCES
-    } else {
-        libc::ENOENT
-    }))
 }

@@ -1,0 +1,193 @@
+//! [`Session`]: the handle of one live PTY with its child, as the binding
+//! (or any Rust caller) holds it. Dropping it hangs up, like `close()`.
+
+use std::future::Future;
+use std::io;
+use std::os::fd::AsFd;
+use std::sync::{Arc, Mutex};
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use tokio::sync::{watch, Notify};
+
+use super::input::{closed_error, input_queue, InputQueue, Write};
+use super::queue::{Chunk, OutputQueue, TryRead};
+use super::task::{MasterSlot, Relay, CLOSE_GRACE};
+use crate::child::{Child, ExitStatus, Signaller};
+use crate::pty::{openpty, PtyPair};
+use crate::size::WindowSize;
+use crate::spawn::{spawn, Command, SpawnError, SpawnStage};
+use crate::sys;
+
+/// The output queue's default bound: reading pauses once this much output
+/// waits for the consumer.
+pub const DEFAULT_HIGH_WATER_MARK: usize = 256 * 1024;
+
+#[derive(Clone, Copy, Debug)]
+pub struct SessionOptions {
+    pub high_water_mark: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            high_water_mark: DEFAULT_HIGH_WATER_MARK,
+        }
+    }
+}
+
+/// A live PTY with its child.
+pub struct Session {
+    pid: i32,
+    /// Shared with the relay, which empties it when the session is over so
+    /// the fd closes without waiting for this handle to be dropped.
+    master: MasterSlot,
+    output: Arc<OutputQueue>,
+    input: InputQueue,
+    close: Arc<Notify>,
+    exit: watch::Receiver<Option<ExitStatus>>,
+    signaller: Signaller,
+}
+
+impl Session {
+    /// Allocates a PTY of `size`, starts `command` on it and starts the
+    /// relay. Must be called from within a tokio runtime with IO and time
+    /// enabled (a blocking thread of one will do).
+    pub fn spawn(
+        command: &Command,
+        size: WindowSize,
+        options: SessionOptions,
+    ) -> Result<Session, SpawnError> {
+        let pair = openpty(size).map_err(|e| SpawnError::new(SpawnStage::Pty, e))?;
+        let child = spawn(command, &pair)?;
+        Session::start(pair, child, options).map_err(|e| SpawnError::new(SpawnStage::Watch, e))
+    }
+
+    /// Takes over the pair and the child and starts the relay task. The
+    /// relay keeps the slave open until the child's exit has been seen (see
+    /// the `task` module). Must be called from within a tokio runtime with
+    /// IO and time enabled.
+    pub fn start(pty: PtyPair, mut child: Child, options: SessionOptions) -> io::Result<Session> {
+        // Whatever ends the relay early (a failure below, the runtime
+        // shutting down) hangs the child up: it gets as long as close() gives.
+        child.kill_on_drop(CLOSE_GRACE);
+        let PtyPair { master, slave, .. } = pty;
+        let flags = OFlag::from_bits_truncate(fcntl(master.as_fd(), FcntlArg::F_GETFL)?);
+        fcntl(master.as_fd(), FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+        let master = Arc::new(sys::register(
+            master,
+            tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE,
+        )?);
+        let output = Arc::new(OutputQueue::new(options.high_water_mark));
+        let (input, pending) = input_queue();
+        let (exit_tx, exit) = watch::channel(None);
+        let close = Arc::new(Notify::new());
+        let signaller = child.signaller();
+        let slot: MasterSlot = Arc::new(Mutex::new(Some(master)));
+        let relay = Relay::new(slot.clone(), slave, output.clone(), pending, exit_tx);
+        tokio::spawn(relay.run(child, close.clone()));
+        Ok(Session {
+            pid: signaller.pid(),
+            master: slot,
+            output,
+            input,
+            close,
+            exit,
+            signaller,
+        })
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The next chunk of output (at most the bound plus one read pass), or
+    /// `None` once the output has ended.
+    pub async fn read(&self) -> Option<Vec<u8>> {
+        self.output.pop().await.map(Chunk::into_vec)
+    }
+
+    /// The next chunk of output without waiting. When there is none yet, the
+    /// callback given to [`Session::on_readable`] is called once there is
+    /// (or the output ends), from a reactor thread.
+    pub fn try_read(&self) -> TryRead {
+        self.output.try_pop()
+    }
+
+    /// Sets the callback of [`Session::try_read`]. It must not block: it
+    /// runs on the reactor. It is dropped once the output has ended (at once
+    /// if it already has).
+    pub fn on_readable(&self, callback: impl Fn() + Send + Sync + 'static) {
+        self.output.on_readable(Box::new(callback));
+    }
+
+    /// Writes `data` to the master, in the order of the calls: at once when
+    /// nothing is queued and the kernel takes it all, else the rest is queued
+    /// for the relay. Fails with `BrokenPipe` once the PTY is closed.
+    pub fn write(&self, data: &[u8]) -> io::Result<Write> {
+        let master = self.master_fd().ok_or_else(closed_error)?;
+        self.input.write(data, |data| {
+            sys::write_until_blocked(master.get_ref().as_fd(), data)
+        })
+    }
+
+    /// Sets the window size; the child gets SIGWINCH. A no-op after close and
+    /// once the session is over (child reaped, output ended).
+    pub fn resize(&self, size: WindowSize) -> io::Result<()> {
+        match self.master_fd() {
+            Some(fd) => sys::set_window_size(fd.get_ref().as_fd(), size),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends a signal to the child's process group; `false` once reaped.
+    pub fn kill(&self, signal: i32) -> io::Result<bool> {
+        self.signaller.kill(signal)
+    }
+
+    /// Hangs up: closes the master (the kernel sends SIGHUP to the session),
+    /// ends the output and fails pending writes. A child still running
+    /// [`CLOSE_GRACE`] later is killed with SIGKILL.
+    pub fn close(&self) {
+        let master = self.master.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if master.is_some() {
+            self.close.notify_one();
+        }
+    }
+
+    /// Resolves with the exit status once the child has exited and all its
+    /// output is queued. Holds no reference to the session, so waiting does
+    /// not keep it alive.
+    pub fn exited(&self) -> impl Future<Output = ExitStatus> + Send + 'static {
+        let mut exit = self.exit.clone();
+        async move {
+            match exit.wait_for(|s| s.is_some()).await {
+                Ok(status) => status.expect("checked by wait_for"),
+                // The relay task is gone without a status only if the runtime shut down.
+                Err(_) => ExitStatus {
+                    code: None,
+                    signal: Some(libc::SIGKILL),
+                },
+            }
+        }
+    }
+
+    /// [`Session::exited`], borrowing the session.
+    pub async fn wait(&self) -> ExitStatus {
+        self.exited().await
+    }
+
+    fn master_fd(&self) -> Option<Arc<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>>> {
+        self.master
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl Drop for Session {
+    /// A session nobody holds can never be read or closed: hang it up, so
+    /// that the child ends and the relay reaps it.
+    fn drop(&mut self) {
+        self.close();
+    }
+}

@@ -1,0 +1,430 @@
+//! The relay task of one PTY and its lifecycle.
+//!
+//! The parent keeps its own slave fd open until the child's exit has been
+//! seen. On macOS and the BSDs the last close of the slave flushes the
+//! master's output queue, so a parent that closed its copy at once would lose
+//! the output of a child that writes and exits before the first read. Held
+//! that way, the master cannot report its end (EIO) early either, except
+//! when the terminal is hung up.
+//!
+//! | phase | reads | leaves on | to |
+//! |---|---|---|---|
+//! | `Running` | within the bound | exit | drain, close the slave, drain: `Ended` (EIO), `WaitingForHangUp` (would block), `Reported` (drain limit) |
+//! | | | EIO (the terminal was hung up) | `EndBeforeExit` |
+//! | `EndBeforeExit` | no | exit | as `Running`'s exit |
+//! | | | `EXIT_HANGUP_WAIT` | a read: EIO again: `OutputEnded`; else `Running` (the terminal was opened again) |
+//! | `WaitingForHangUp` | past the bound | EIO | report the exit, `Ended` |
+//! | | | `EXIT_HANGUP_WAIT` or the drain limit | report the exit, `Reported` |
+//! | `Reported` | within the bound | EIO | `Ended` |
+//! | `OutputEnded` | no | exit | report the exit, `Ended` |
+//! | | | `kill_at` | SIGKILL to the child's group |
+//! | any | | `close()` | without an exit: `OutputEnded` with `kill_at` after [`CLOSE_GRACE`]; with one: report it, `Ended` |
+//!
+//! `WaitingForHangUp` means another process (a grandchild, or a child being
+//! spawned at that moment) still holds the slave: its last bytes may be on
+//! their way until it closes it, so the exit is reported at the end of
+//! output or [`EXIT_HANGUP_WAIT`] later.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
+use tokio::sync::{watch, Notify};
+use tokio::time::Instant;
+
+use super::input::{PendingWrites, WriteRequest};
+use super::queue::OutputQueue;
+use crate::child::{Child, ExitStatus};
+use crate::sys;
+
+/// How long a child may outlive the hang-up of
+/// [`Session::close`](super::Session::close) before it is killed.
+pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// How long the relay waits for the terminal to settle around the exit: for
+/// another holder of the slave to close it after the exit, and for a hung-up
+/// terminal to be opened again before the end of output is taken as final.
+const EXIT_HANGUP_WAIT: Duration = Duration::from_millis(200);
+
+/// The most read from the master after the child's exit before the exit is
+/// reported anyway: far above what the kernel buffers for a PTY, so only a
+/// grandchild that keeps writing can reach it.
+const EXIT_DRAIN_LIMIT: usize = 1 << 20;
+
+/// The most one read pass takes from the master before handing it on.
+const READ_CHUNK: usize = 64 * 1024;
+
+thread_local! {
+    /// Where read passes land before their bytes are copied into the queue:
+    /// one buffer per reactor thread rather than one per PTY, so an idle PTY
+    /// holds no read buffer (a thousand PTYs would otherwise hold 64 MiB).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> =
+        std::cell::RefCell::new(Vec::with_capacity(READ_CHUNK));
+}
+
+/// Where the relay is in the life of its PTY (see the table above).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Running,
+    EndBeforeExit {
+        recheck_at: Instant,
+    },
+    OutputEnded {
+        kill_at: Option<Instant>,
+    },
+    WaitingForHangUp {
+        status: ExitStatus,
+        report_at: Instant,
+        drained: usize,
+    },
+    Reported,
+    Ended,
+}
+
+impl Phase {
+    fn exit_seen(self) -> bool {
+        matches!(
+            self,
+            Phase::WaitingForHangUp { .. } | Phase::Reported | Phase::Ended
+        )
+    }
+
+    fn reads(self) -> bool {
+        matches!(
+            self,
+            Phase::Running | Phase::WaitingForHangUp { .. } | Phase::Reported
+        )
+    }
+
+    /// Between the exit and its report, reading ignores the queue's bound:
+    /// the rest of the output is what the kernel still holds.
+    fn bounded(self) -> bool {
+        !matches!(self, Phase::WaitingForHangUp { .. })
+    }
+
+    fn deadline(self) -> Option<Instant> {
+        match self {
+            Phase::EndBeforeExit { recheck_at } => Some(recheck_at),
+            Phase::OutputEnded { kill_at } => kill_at,
+            Phase::WaitingForHangUp { report_at, .. } => Some(report_at),
+            _ => None,
+        }
+    }
+}
+
+/// What a read pass ended on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fill {
+    /// Nothing more to read now.
+    WouldBlock,
+    /// The pass is full; there may be more.
+    Progress,
+    /// Every holder of the slave closed it (EIO on Linux, EOF on macOS).
+    End,
+}
+
+pub(crate) type MasterSlot = Arc<Mutex<Option<Arc<AsyncFd<OwnedFd>>>>>;
+
+pub(crate) struct Relay {
+    /// Shared with the session, which empties it on close; the relay empties
+    /// it when it ends, so the fd closes without waiting for the session.
+    pub(crate) slot: MasterSlot,
+    pub(crate) master: Option<Arc<AsyncFd<OwnedFd>>>,
+    /// The parent's slave fd, held until the child's exit has been seen.
+    pub(crate) slave: Option<OwnedFd>,
+    pub(crate) output: Arc<OutputQueue>,
+    pub(crate) input: PendingWrites,
+    pub(crate) input_open: bool,
+    pub(crate) pending: Option<WriteRequest>,
+    pub(crate) exit: watch::Sender<Option<ExitStatus>>,
+    phase: Phase,
+}
+
+impl Relay {
+    pub(crate) fn new(
+        slot: MasterSlot,
+        slave: OwnedFd,
+        output: Arc<OutputQueue>,
+        input: PendingWrites,
+        exit: watch::Sender<Option<ExitStatus>>,
+    ) -> Relay {
+        let master = slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        Relay {
+            slot,
+            master,
+            slave: Some(slave),
+            output,
+            input,
+            input_open: true,
+            pending: None,
+            exit,
+            phase: Phase::Running,
+        }
+    }
+
+    pub(crate) async fn run(mut self, mut child: Child, close: Arc<Notify>) {
+        let signaller = child.signaller();
+        let mut wait = pin!(child.wait());
+        while self.phase != Phase::Ended {
+            let master = self.master.clone();
+            let open = master.is_some();
+            let reading = open && self.phase.reads();
+            let full = reading && self.phase.bounded() && self.output.is_full();
+            let writing = open && self.pending.is_some();
+            let taking_input = open && self.input_open && self.pending.is_none();
+            let deadline = self.phase.deadline();
+            let output = self.output.clone();
+            tokio::select! {
+                biased;
+                _ = close.notified(), if open => self.hang_up(),
+                status = &mut wait, if !self.phase.exit_seen() => {
+                    // Without an exit status the child cannot be waited for; report it as killed.
+                    let status = status.unwrap_or(ExitStatus { code: None, signal: Some(libc::SIGKILL) });
+                    self.on_exit(status);
+                }
+                _ = sleep_until(deadline), if deadline.is_some() => {
+                    if let Phase::OutputEnded { kill_at: Some(_) } = self.phase {
+                        self.phase = Phase::OutputEnded { kill_at: None };
+                        let _ = signaller.kill(libc::SIGKILL);
+                    } else {
+                        self.on_deadline();
+                    }
+                }
+                guard = readable(&master), if reading && !full => {
+                    if let Ok(mut guard) = guard {
+                        if self.read_pass() == Fill::WouldBlock {
+                            guard.clear_ready();
+                        }
+                    }
+                }
+                _ = output.wait_for_space(), if full => {}
+                request = self.input.next(), if taking_input => match request {
+                    Some(request) => {
+                        self.pending = Some(request);
+                        self.write_pending();
+                    }
+                    None => self.input_open = false,
+                },
+                guard = writable(&master), if writing => {
+                    if let Ok(mut guard) = guard {
+                        if self.write_pending() {
+                            guard.clear_ready();
+                        }
+                    }
+                }
+            }
+        }
+        self.input.close(self.pending.take());
+        self.slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// One pass of reads, and what it means in the current phase.
+    fn read_pass(&mut self) -> Fill {
+        let (fill, read) = self.fill();
+        match self.phase {
+            Phase::Running if fill == Fill::End => {
+                self.phase = Phase::EndBeforeExit {
+                    recheck_at: Instant::now() + EXIT_HANGUP_WAIT,
+                };
+            }
+            Phase::WaitingForHangUp {
+                status, drained, ..
+            } => {
+                if fill == Fill::End {
+                    self.end_output();
+                    self.report(status);
+                    self.phase = Phase::Ended;
+                } else if drained + read >= EXIT_DRAIN_LIMIT {
+                    self.report(status);
+                    self.phase = Phase::Reported;
+                } else if let Phase::WaitingForHangUp { drained, .. } = &mut self.phase {
+                    *drained += read;
+                }
+            }
+            Phase::Reported if fill == Fill::End => {
+                self.end_output();
+                self.phase = Phase::Ended;
+            }
+            _ => {}
+        }
+        fill
+    }
+
+    /// The child has exited. Reads what the kernel holds, closes the
+    /// parent's slave (the terminal's last holder, unless a grandchild keeps
+    /// it) and reads to the end, which then comes at once.
+    fn on_exit(&mut self, status: ExitStatus) {
+        match self.phase {
+            Phase::Running | Phase::EndBeforeExit { .. } => {}
+            Phase::OutputEnded { .. } => {
+                self.report(status);
+                self.phase = Phase::Ended;
+                return;
+            }
+            _ => return,
+        }
+        let mut drained = 0;
+        let mut fill = self.drain(&mut drained);
+        if fill == Fill::WouldBlock {
+            drop(self.slave.take());
+            fill = self.drain(&mut drained);
+        }
+        self.phase = if fill == Fill::End {
+            self.end_output();
+            self.report(status);
+            Phase::Ended
+        } else if drained >= EXIT_DRAIN_LIMIT {
+            self.report(status);
+            Phase::Reported
+        } else {
+            Phase::WaitingForHangUp {
+                status,
+                report_at: Instant::now() + EXIT_HANGUP_WAIT,
+                drained,
+            }
+        };
+    }
+
+    /// Reads past the queue's bound until the master would block or ends,
+    /// or [`EXIT_DRAIN_LIMIT`] is reached.
+    fn drain(&mut self, drained: &mut usize) -> Fill {
+        loop {
+            let (fill, read) = self.fill();
+            *drained += read;
+            if fill != Fill::Progress || *drained >= EXIT_DRAIN_LIMIT {
+                return fill;
+            }
+        }
+    }
+
+    fn on_deadline(&mut self) {
+        match self.phase {
+            // A last look: the end stands unless the terminal was opened again.
+            Phase::EndBeforeExit { .. } => {
+                let (fill, _) = self.fill();
+                self.phase = if fill == Fill::End {
+                    self.end_output();
+                    Phase::OutputEnded { kill_at: None }
+                } else {
+                    Phase::Running
+                };
+            }
+            Phase::WaitingForHangUp { status, .. } => {
+                self.report(status);
+                self.phase = Phase::Reported;
+            }
+            _ => {}
+        }
+    }
+
+    /// `close()`: hangs up (the kernel sends SIGHUP to the session), ends
+    /// the output and fails the pending writes.
+    fn hang_up(&mut self) {
+        self.master = None;
+        drop(self.slave.take());
+        self.end_output();
+        self.input.close(self.pending.take());
+        self.input_open = false;
+        self.phase = match self.phase {
+            Phase::WaitingForHangUp { status, .. } => {
+                self.report(status);
+                Phase::Ended
+            }
+            Phase::Reported | Phase::Ended => Phase::Ended,
+            _ => Phase::OutputEnded {
+                kill_at: Some(Instant::now() + CLOSE_GRACE),
+            },
+        };
+    }
+
+    fn report(&self, status: ExitStatus) {
+        let _ = self.exit.send(Some(status));
+    }
+
+    fn end_output(&self) {
+        self.output.end();
+    }
+
+    /// Reads until the master would block, ends, or the pass is full, and
+    /// queues what was read. Returns the outcome and the bytes read.
+    fn fill(&mut self) -> (Fill, usize) {
+        let Some(master) = self.master.clone() else {
+            return (Fill::End, 0);
+        };
+        let fd = master.get_ref().as_fd();
+        SCRATCH.with_borrow_mut(|scratch| {
+            scratch.clear();
+            let fill = loop {
+                if scratch.len() == scratch.capacity() {
+                    break Fill::Progress;
+                }
+                match sys::read_into(fd, scratch) {
+                    Ok(0) => break Fill::End,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
+                    // EIO: the last holder of the slave closed it. Any other error ends output too.
+                    Err(_) => break Fill::End,
+                }
+            };
+            if !scratch.is_empty() {
+                self.output.push(scratch);
+            }
+            (fill, scratch.len())
+        })
+    }
+
+    /// Writes as much of the pending request as the master takes. Returns
+    /// `true` when the master would block.
+    fn write_pending(&mut self) -> bool {
+        let Some(master) = self.master.clone() else {
+            return false;
+        };
+        let Some(request) = self.pending.as_mut() else {
+            return false;
+        };
+        let result =
+            sys::write_until_blocked(master.get_ref().as_fd(), &request.data[request.written..]);
+        let result = match result {
+            Ok(n) => {
+                request.written += n;
+                if request.written < request.data.len() {
+                    return true;
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
+        let request = self.pending.take().expect("pending request");
+        self.input.finish(request, result);
+        false
+    }
+}
+
+async fn readable(
+    master: &Option<Arc<AsyncFd<OwnedFd>>>,
+) -> io::Result<AsyncFdReadyGuard<'_, OwnedFd>> {
+    match master {
+        Some(m) => m.readable().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn writable(
+    master: &Option<Arc<AsyncFd<OwnedFd>>>,
+) -> io::Result<AsyncFdReadyGuard<'_, OwnedFd>> {
+    match master {
+        Some(m) => m.writable().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
