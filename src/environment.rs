@@ -8,26 +8,26 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use napi::bindgen_prelude::*;
-use rspty_core::Session;
+use rspty_core::Pty;
 
 #[derive(Default)]
-pub struct LivePtys(Mutex<Vec<Weak<Session>>>);
+pub struct LivePtys(Mutex<Vec<Weak<Pty>>>);
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl LivePtys {
-    pub fn add(&self, session: &Arc<Session>) {
-        let mut sessions = lock(&self.0);
-        sessions.retain(|s| s.strong_count() > 0);
-        sessions.push(Arc::downgrade(session));
+    pub fn add(&self, pty: &Arc<Pty>) {
+        let mut ptys = lock(&self.0);
+        ptys.retain(|s| s.strong_count() > 0);
+        ptys.push(Arc::downgrade(pty));
     }
 
     fn close_all(&self) {
-        let sessions = std::mem::take(&mut *lock(&self.0));
-        for session in sessions.iter().filter_map(Weak::upgrade) {
-            session.close();
+        let ptys = std::mem::take(&mut *lock(&self.0));
+        for pty in ptys.iter().filter_map(Weak::upgrade) {
+            pty.close();
         }
     }
 }

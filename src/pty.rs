@@ -1,12 +1,12 @@
 //! `spawn` and `NativePty`, the native half of the TypeScript `Pty`: one
-//! live PTY with its child, a core [`Session`].
+//! live PTY with its child, a core [`Pty`].
 
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use rspty_core::{ExitStatus, Session, SessionOptions, TryRead, Write};
+use rspty_core::{ExitStatus, Pty, PtyOptions, TryRead, Write};
 
 use crate::chunk::OutputChunk;
 use crate::environment::live_ptys;
@@ -38,10 +38,10 @@ type ExitCallback = ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, S
 type ReadableCallback = ThreadsafeFunction<(), (), (), Status, false, true>;
 
 /// The readable callback, shared by the handle (which refs and unrefs it)
-/// and the session (which calls it, and drops it when the output ends).
+/// and the pty (which calls it, and drops it when the output ends).
 type ReadableSlot = Arc<Mutex<Option<ReadableCallback>>>;
 
-/// What the session holds: dropping it releases the callback, so that the
+/// What the pty holds: dropping it releases the callback, so that the
 /// JavaScript function, and what it holds, can be collected.
 struct ReadableNotifier(ReadableSlot);
 
@@ -65,7 +65,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[napi]
 pub struct NativePty {
-    session: Arc<Session>,
+    pty: Arc<Pty>,
     /// Holds the event loop open until the exit is delivered (unless unref'd).
     on_exit: Arc<Mutex<Option<ExitCallback>>>,
     on_readable: ReadableSlot,
@@ -88,7 +88,7 @@ pub fn spawn(
 ) -> Result<Object<'_>> {
     let size = window_size(request.cols, request.rows)?;
     let command = request.command();
-    let options = SessionOptions {
+    let options = PtyOptions {
         high_water_mark: request
             .high_water_mark
             .map(|b| b as usize)
@@ -97,15 +97,14 @@ pub fn spawn(
     let live = live_ptys(env)?;
     settle::on_blocking_thread(env, "spawn", move || {
         // Blocking threads run within the runtime, which the relay needs.
-        let session =
-            Arc::new(Session::spawn(&command, size, options).map_err(|e| Failure::spawn(&e))?);
-        live.add(&session);
+        let pty = Arc::new(Pty::spawn(&command, size, options).map_err(|e| Failure::spawn(&e))?);
+        live.add(&pty);
         let on_readable: ReadableSlot = Arc::new(Mutex::new(Some(on_readable)));
         let notifier = ReadableNotifier(on_readable.clone());
-        session.on_readable(move || notifier.notify());
+        pty.on_readable(move || notifier.notify());
         let on_exit = Arc::new(Mutex::new(Some(on_exit)));
-        // Waiting holds the exit, not the session: a dropped NativePty hangs up.
-        let (exited, callback) = (session.exited(), on_exit.clone());
+        // Waiting holds the exit, not the pty: a dropped NativePty hangs up.
+        let (exited, callback) = (pty.exited(), on_exit.clone());
         tokio::spawn(async move {
             let status = exited.await;
             let callback = lock(&callback).take();
@@ -114,7 +113,7 @@ pub fn spawn(
             }
         });
         Ok(NativePty {
-            session,
+            pty,
             on_exit,
             on_readable,
             waiting: false.into(),
@@ -127,7 +126,7 @@ pub fn spawn(
 impl NativePty {
     #[napi(getter)]
     pub fn pid(&self) -> i32 {
-        self.session.pid()
+        self.pty.pid()
     }
 
     /// The next chunk of output; null once the output has ended; undefined
@@ -136,7 +135,7 @@ impl NativePty {
     /// of output, and no promise or handle made per read.
     #[napi(ts_return_type = "Buffer | null | undefined")]
     pub fn read(&self, env: Env) -> Result<Either3<OutputChunk, Null, Undefined>> {
-        let (found, waiting) = match self.session.try_read() {
+        let (found, waiting) = match self.pty.try_read() {
             TryRead::Chunk(chunk) => (Either3::A(OutputChunk(chunk)), false),
             TryRead::Ended => (Either3::B(Null), false),
             TryRead::Empty => (Either3::C(()), true),
@@ -150,7 +149,7 @@ impl NativePty {
     /// promise that resolves once it has taken the rest.
     #[napi(ts_return_type = "Promise<void> | null")]
     pub fn write<'env>(&self, env: &'env Env, data: &[u8]) -> Result<Option<Object<'env>>> {
-        let written = self.session.write(data);
+        let written = self.pty.write(data);
         match written.map_err(|e| Failure::os(&e, "write").into_error(env))? {
             Write::Done => Ok(None),
             Write::Queued(queued) => settle::on_runtime(env, async move {
@@ -166,7 +165,7 @@ impl NativePty {
     #[napi]
     pub fn resize(&self, env: Env, cols: u32, rows: u32) -> Result<()> {
         let size = window_size(cols, rows)?;
-        self.session
+        self.pty
             .resize(size)
             .map_err(|e| Failure::os(&e, "ioctl").into_error(&env))
     }
@@ -174,7 +173,7 @@ impl NativePty {
     /// Signals the child's process group; false once the child was reaped.
     #[napi]
     pub fn kill(&self, env: Env, signal: i32) -> Result<bool> {
-        self.session
+        self.pty
             .kill(signal)
             .map_err(|e| Failure::os(&e, "kill").into_error(&env))
     }
@@ -182,7 +181,7 @@ impl NativePty {
     /// Hangs up: closes the master.
     #[napi]
     pub fn close(&self) {
-        self.session.close();
+        self.pty.close();
     }
 
     // napi_ref/napi_unref_threadsafe_function decide whether the callbacks

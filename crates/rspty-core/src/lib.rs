@@ -4,7 +4,7 @@
 //!
 //! The building blocks follow Python's `pty` module:
 //! [`openpty`] (with a `/dev/ptmx` fallback), [`spawn`] (session setup without
-//! copying the parent's memory), [`Session`] (the relay of one PTY) and
+//! copying the parent's memory), [`Pty`] (the relay of one PTY) and
 //! [`copy`] (the relay between a master and two plain fds).
 //!
 //! Nothing here knows about Node.js; the napi binding is a thin layer above.
@@ -21,8 +21,7 @@ pub use child::{Child, ExitStatus};
 pub use copy::{copy, CopyOptions, Filter};
 pub use pty::{openpty, openpty_ptmx, PtyPair};
 pub use relay::{
-    Chunk, QueuedWrite, Session, SessionOptions, TryRead, Write, CLOSE_GRACE,
-    DEFAULT_HIGH_WATER_MARK,
+    Chunk, Pty, PtyOptions, QueuedWrite, TryRead, Write, CLOSE_GRACE, DEFAULT_HIGH_WATER_MARK,
 };
 pub use size::WindowSize;
 pub use spawn::{spawn, spawn_on_slave, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};

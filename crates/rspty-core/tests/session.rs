@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use rspty_core::{
-    openpty, spawn, Command, ExitStatus, Session, SessionOptions, TryRead, WindowSize, Write,
+    openpty, spawn, Command, ExitStatus, Pty, PtyOptions, TryRead, WindowSize, Write,
 };
 
 fn command(program: &str, args: &[&str]) -> Command {
@@ -12,13 +12,13 @@ fn command(program: &str, args: &[&str]) -> Command {
     command
 }
 
-async fn start(command: &Command) -> Session {
+async fn start(command: &Command) -> Pty {
     let pair = openpty(WindowSize::default()).expect("openpty");
     let child = spawn(command, &pair).expect("spawn");
-    Session::start(pair, child, SessionOptions::default()).expect("session")
+    Pty::start(pair, child, PtyOptions::default()).expect("session")
 }
 
-async fn collect(session: &Session) -> Vec<u8> {
+async fn collect(session: &Pty) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(chunk) = session.read().await {
         out.extend_from_slice(&chunk);
@@ -148,7 +148,7 @@ async fn the_parent_holds_the_slave_until_the_exit_is_seen() {
         &pair,
     )
     .expect("spawn");
-    let session = Session::start(pair, child, SessionOptions::default()).expect("session");
+    let session = Pty::start(pair, child, PtyOptions::default()).expect("session");
     assert_eq!(
         fds_open_on(&path),
         1,
@@ -184,7 +184,7 @@ async fn output_written_before_the_relay_starts_is_all_there() {
             nix::sys::wait::WaitPidFlag::WEXITED | nix::sys::wait::WaitPidFlag::WNOWAIT,
         )
         .expect("waitid");
-        let session = Session::start(pair, child, SessionOptions::default()).expect("session");
+        let session = Pty::start(pair, child, PtyOptions::default()).expect("session");
         assert_eq!(session.wait().await.code, Some(0));
         assert_eq!(collect(&session).await.len(), SIZE);
     }

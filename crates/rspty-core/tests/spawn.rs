@@ -1,9 +1,8 @@
-//! Session setup, pinned for both ways of making the child: posix_spawn
+//! Pty setup, pinned for both ways of making the child: posix_spawn
 //! (glibc) and the fork fallback (macOS, musl, older glibc).
 
 use rspty_core::{
-    openpty, spawn_using, Command, ExitStatus, Session, SessionOptions, SpawnMethod, SpawnStage,
-    WindowSize,
+    openpty, spawn_using, Command, ExitStatus, Pty, PtyOptions, SpawnMethod, SpawnStage, WindowSize,
 };
 
 fn methods() -> Vec<SpawnMethod> {
@@ -21,7 +20,7 @@ fn sh(script: &str) -> Command {
 async fn output_of(command: &Command, method: SpawnMethod) -> (String, ExitStatus) {
     let pair = openpty(WindowSize::default()).unwrap();
     let child = spawn_using(command, &pair, method).expect("spawn");
-    let session = Session::start(pair, child, SessionOptions::default()).unwrap();
+    let session = Pty::start(pair, child, PtyOptions::default()).unwrap();
     let mut out = Vec::new();
     while let Some(chunk) = session.read().await {
         out.extend(chunk);
@@ -66,7 +65,7 @@ async fn only_fds_0_1_2_and_no_signal_ignored_or_blocked() {
     for method in methods() {
         let pair = openpty(WindowSize::default()).unwrap();
         let child = spawn_using(&Command::new("cat").inherit_env(), &pair, method).unwrap();
-        let session = Session::start(pair, child, SessionOptions::default()).unwrap();
+        let session = Pty::start(pair, child, PtyOptions::default()).unwrap();
         session.write(b"x\n").unwrap();
         let mut seen = Vec::new();
         while seen != b"x\r\nx\r\n" {
@@ -156,7 +155,7 @@ async fn a_name_without_slash_is_found_in_the_child_path_not_the_parent_s() {
         let pair = openpty(WindowSize::default()).unwrap();
         // Without PATH in the child's environment the default PATH applies.
         let child = spawn_using(&Command::new("true"), &pair, method).expect("default PATH");
-        let session = Session::start(pair, child, SessionOptions::default()).unwrap();
+        let session = Pty::start(pair, child, PtyOptions::default()).unwrap();
         assert_eq!(session.wait().await.code, Some(0), "{method:?}");
         let pair = openpty(WindowSize::default()).unwrap();
         let err = spawn_using(

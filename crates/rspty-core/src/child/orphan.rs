@@ -2,7 +2,7 @@
 //!
 //! A [`Child`](super::Child) can be dropped unreaped: the runtime that ran
 //! its relay shut down with the last Node.js environment that used it (a
-//! terminated worker), or a session was dropped mid-flight. Its process is
+//! terminated worker), or its `Pty` was dropped mid-flight. Its process is
 //! still a child of this one and would stay a zombie for the life of the
 //! process, so it is handed to one reaper thread, started on first use. The
 //! thread waits on each orphan's exit watcher (pidfd, kqueue) with `poll`,

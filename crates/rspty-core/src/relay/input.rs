@@ -17,7 +17,7 @@ pub(crate) fn closed_error() -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, "the PTY is closed")
 }
 
-/// What became of a [`Session::write`](super::Session::write).
+/// What became of a [`Pty::write`](super::Pty::write).
 pub enum Write {
     /// The kernel took all of it at once.
     Done,

@@ -9,15 +9,17 @@
 //!
 //! - [`queue`]: the output queue (pure data, unit-tested on its own);
 //! - [`input`]: ordered writes, on the caller's thread when nothing waits;
-//! - [`session`]: the handle callers hold;
-//! - [`task`]: the relay task and its lifecycle, as one enum with its table.
+//! - [`pty`]: [`Pty`], the handle callers hold;
+//! - [`phase`]: the relay's lifecycle, one enum with its transition table;
+//! - [`task`]: the relay task, which carries the transitions out.
 
 mod input;
+mod phase;
+mod pty;
 mod queue;
-mod session;
 mod task;
 
 pub use input::{QueuedWrite, Write};
+pub use pty::{Pty, PtyOptions, DEFAULT_HIGH_WATER_MARK};
 pub use queue::{Chunk, TryRead};
-pub use session::{Session, SessionOptions, DEFAULT_HIGH_WATER_MARK};
 pub use task::CLOSE_GRACE;

@@ -5,25 +5,8 @@
 //! master's output queue, so a parent that closed its copy at once would lose
 //! the output of a child that writes and exits before the first read. Held
 //! that way, the master cannot report its end (EIO) early either, except
-//! when the terminal is hung up.
-//!
-//! | phase | reads | leaves on | to |
-//! |---|---|---|---|
-//! | `Running` | within the bound | exit | drain, close the slave, drain: `Ended` (EIO), `WaitingForHangUp` (would block), `Reported` (drain limit) |
-//! | | | EIO (the terminal was hung up) | `EndBeforeExit` |
-//! | `EndBeforeExit` | no | exit | as `Running`'s exit |
-//! | | | `EXIT_HANGUP_WAIT` | a read: EIO again: `OutputEnded`; else `Running` (the terminal was opened again) |
-//! | `WaitingForHangUp` | past the bound | EIO | report the exit, `Ended` |
-//! | | | `EXIT_HANGUP_WAIT` or the drain limit | report the exit, `Reported` |
-//! | `Reported` | within the bound | EIO | `Ended` |
-//! | `OutputEnded` | no | exit | report the exit, `Ended` |
-//! | | | `kill_at` | SIGKILL to the child's group |
-//! | any | | `close()` | without an exit: `OutputEnded` with `kill_at` after [`CLOSE_GRACE`]; with one: report it, `Ended` |
-//!
-//! `WaitingForHangUp` means another process (a grandchild, or a child being
-//! spawned at that moment) still holds the slave: its last bytes may be on
-//! their way until it closes it, so the exit is reported at the end of
-//! output or [`EXIT_HANGUP_WAIT`] later.
+//! when the terminal is hung up. The phases and their transitions are in
+//! [`Phase`](super::phase::Phase).
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -36,12 +19,13 @@ use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
 use super::input::{PendingWrites, WriteRequest};
+use super::phase::Phase;
 use super::queue::OutputQueue;
 use crate::child::{Child, ExitStatus};
 use crate::sys;
 
 /// How long a child may outlive the hang-up of
-/// [`Session::close`](super::Session::close) before it is killed.
+/// [`Pty::close`](super::Pty::close) before it is killed.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// How long the relay waits for the terminal to settle around the exit: for
@@ -63,56 +47,6 @@ thread_local! {
     /// holds no read buffer (a thousand PTYs would otherwise hold 64 MiB).
     static SCRATCH: std::cell::RefCell<Vec<u8>> =
         std::cell::RefCell::new(Vec::with_capacity(READ_CHUNK));
-}
-
-/// Where the relay is in the life of its PTY (see the table above).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    Running,
-    EndBeforeExit {
-        recheck_at: Instant,
-    },
-    OutputEnded {
-        kill_at: Option<Instant>,
-    },
-    WaitingForHangUp {
-        status: ExitStatus,
-        report_at: Instant,
-        drained: usize,
-    },
-    Reported,
-    Ended,
-}
-
-impl Phase {
-    fn exit_seen(self) -> bool {
-        matches!(
-            self,
-            Phase::WaitingForHangUp { .. } | Phase::Reported | Phase::Ended
-        )
-    }
-
-    fn reads(self) -> bool {
-        matches!(
-            self,
-            Phase::Running | Phase::WaitingForHangUp { .. } | Phase::Reported
-        )
-    }
-
-    /// Between the exit and its report, reading ignores the queue's bound:
-    /// the rest of the output is what the kernel still holds.
-    fn bounded(self) -> bool {
-        !matches!(self, Phase::WaitingForHangUp { .. })
-    }
-
-    fn deadline(self) -> Option<Instant> {
-        match self {
-            Phase::EndBeforeExit { recheck_at } => Some(recheck_at),
-            Phase::OutputEnded { kill_at } => kill_at,
-            Phase::WaitingForHangUp { report_at, .. } => Some(report_at),
-            _ => None,
-        }
-    }
 }
 
 /// What a read pass ended on.

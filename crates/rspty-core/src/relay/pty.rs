@@ -1,4 +1,4 @@
-//! [`Session`]: the handle of one live PTY with its child, as the binding
+//! [`Pty`]: the handle of one live PTY with its child, as the binding
 //! (or any Rust caller) holds it. Dropping it hangs up, like `close()`.
 
 use std::future::Future;
@@ -23,20 +23,20 @@ use crate::sys;
 pub const DEFAULT_HIGH_WATER_MARK: usize = 256 * 1024;
 
 #[derive(Clone, Copy, Debug)]
-pub struct SessionOptions {
+pub struct PtyOptions {
     pub high_water_mark: usize,
 }
 
-impl Default for SessionOptions {
+impl Default for PtyOptions {
     fn default() -> Self {
-        SessionOptions {
+        PtyOptions {
             high_water_mark: DEFAULT_HIGH_WATER_MARK,
         }
     }
 }
 
 /// A live PTY with its child.
-pub struct Session {
+pub struct Pty {
     pid: i32,
     /// Shared with the relay, which empties it when the session is over so
     /// the fd closes without waiting for this handle to be dropped.
@@ -48,25 +48,25 @@ pub struct Session {
     signaller: Signaller,
 }
 
-impl Session {
+impl Pty {
     /// Allocates a PTY of `size`, starts `command` on it and starts the
     /// relay. Must be called from within a tokio runtime with IO and time
     /// enabled (a blocking thread of one will do).
     pub fn spawn(
         command: &Command,
         size: WindowSize,
-        options: SessionOptions,
-    ) -> Result<Session, SpawnError> {
+        options: PtyOptions,
+    ) -> Result<Pty, SpawnError> {
         let pair = openpty(size).map_err(|e| SpawnError::new(SpawnStage::Pty, e))?;
         let child = spawn(command, &pair)?;
-        Session::start(pair, child, options).map_err(|e| SpawnError::new(SpawnStage::Watch, e))
+        Pty::start(pair, child, options).map_err(|e| SpawnError::new(SpawnStage::Watch, e))
     }
 
     /// Takes over the pair and the child and starts the relay task. The
     /// relay keeps the slave open until the child's exit has been seen (see
     /// the `task` module). Must be called from within a tokio runtime with
     /// IO and time enabled.
-    pub fn start(pty: PtyPair, mut child: Child, options: SessionOptions) -> io::Result<Session> {
+    pub fn start(pty: PtyPair, mut child: Child, options: PtyOptions) -> io::Result<Pty> {
         // Whatever ends the relay early (a failure below, the runtime
         // shutting down) hangs the child up: it gets as long as close() gives.
         child.kill_on_drop(CLOSE_GRACE);
@@ -85,7 +85,7 @@ impl Session {
         let slot: MasterSlot = Arc::new(Mutex::new(Some(master)));
         let relay = Relay::new(slot.clone(), slave, output.clone(), pending, exit_tx);
         tokio::spawn(relay.run(child, close.clone()));
-        Ok(Session {
+        Ok(Pty {
             pid: signaller.pid(),
             master: slot,
             output,
@@ -107,13 +107,13 @@ impl Session {
     }
 
     /// The next chunk of output without waiting. When there is none yet, the
-    /// callback given to [`Session::on_readable`] is called once there is
+    /// callback given to [`Pty::on_readable`] is called once there is
     /// (or the output ends), from a reactor thread.
     pub fn try_read(&self) -> TryRead {
         self.output.try_pop()
     }
 
-    /// Sets the callback of [`Session::try_read`]. It must not block: it
+    /// Sets the callback of [`Pty::try_read`]. It must not block: it
     /// runs on the reactor. It is dropped once the output has ended (at once
     /// if it already has).
     pub fn on_readable(&self, callback: impl Fn() + Send + Sync + 'static) {
@@ -171,7 +171,7 @@ impl Session {
         }
     }
 
-    /// [`Session::exited`], borrowing the session.
+    /// [`Pty::exited`], borrowing the session.
     pub async fn wait(&self) -> ExitStatus {
         self.exited().await
     }
@@ -184,8 +184,8 @@ impl Session {
     }
 }
 
-impl Drop for Session {
-    /// A session nobody holds can never be read or closed: hang it up, so
+impl Drop for Pty {
+    /// A PTY nobody holds can never be read or closed: hang it up, so
     /// that the child ends and the relay reaps it.
     fn drop(&mut self) {
         self.close();
