@@ -93,9 +93,8 @@ impl OutputQueue {
         lock(&self.state).len >= self.high_water_mark
     }
 
-    /// Appends a copy of `bytes`, of exactly their size.
-    pub(crate) fn push(&self, bytes: &[u8]) {
-        let read = bytes.to_vec();
+    /// Appends one read's bytes.
+    pub(crate) fn push(&self, read: Vec<u8>) {
         let armed = {
             let mut state = lock(&self.state);
             state.len += read.len();
@@ -215,10 +214,10 @@ mod tests {
     #[test]
     fn reads_are_joined_in_order_up_to_the_bound() {
         let queue = OutputQueue::new(8);
-        queue.push(b"abc");
-        queue.push(b"defg");
-        queue.push(b"hij");
-        queue.push(b"k");
+        queue.push(b"abc".to_vec());
+        queue.push(b"defg".to_vec());
+        queue.push(b"hij".to_vec());
+        queue.push(b"k".to_vec());
         assert!(queue.is_full());
         // 3 + 4 = 7 < 8, so the third read joins: a chunk may pass the bound by one read.
         assert_eq!(chunk(queue.try_pop()), b"abcdefghij");
@@ -230,8 +229,8 @@ mod tests {
     #[test]
     fn a_chunk_keeps_its_reads_as_pieces() {
         let queue = OutputQueue::new(100);
-        queue.push(b"ab");
-        queue.push(b"cd");
+        queue.push(b"ab".to_vec());
+        queue.push(b"cd".to_vec());
         let TryRead::Chunk(chunk) = queue.try_pop() else {
             panic!("a chunk");
         };
@@ -242,7 +241,7 @@ mod tests {
     #[test]
     fn the_end_comes_after_what_was_queued() {
         let queue = OutputQueue::new(4);
-        queue.push(b"last");
+        queue.push(b"last".to_vec());
         queue.end();
         assert_eq!(chunk(queue.try_pop()), b"last");
         assert_eq!(queue.try_pop(), TryRead::Ended);
@@ -258,12 +257,12 @@ mod tests {
             counted.fetch_add(1, Ordering::SeqCst);
         }));
         // Not armed: output arriving before anyone looked calls nothing.
-        queue.push(b"a");
+        queue.push(b"a".to_vec());
         assert_eq!(calls.load(Ordering::SeqCst), 0);
         assert_eq!(chunk(queue.try_pop()), b"a");
         assert_eq!(queue.try_pop(), TryRead::Empty);
-        queue.push(b"b");
-        queue.push(b"c");
+        queue.push(b"b".to_vec());
+        queue.push(b"c".to_vec());
         assert_eq!(calls.load(Ordering::SeqCst), 1, "armed once, called once");
         assert_eq!(chunk(queue.try_pop()), b"bc");
         assert_eq!(queue.try_pop(), TryRead::Empty);
@@ -293,9 +292,9 @@ mod tests {
             tokio::spawn(async move { queue.pop().await.map(Chunk::into_vec) })
         };
         tokio::task::yield_now().await;
-        queue.push(b"xy");
+        queue.push(b"xy".to_vec());
         assert_eq!(reader.await.unwrap(), Some(b"xy".to_vec()));
-        queue.push(b"zz");
+        queue.push(b"zz".to_vec());
         let writer = {
             let queue = queue.clone();
             tokio::spawn(async move { queue.wait_for_space().await })

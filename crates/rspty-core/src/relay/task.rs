@@ -41,6 +41,10 @@ const EXIT_DRAIN_LIMIT: usize = 1 << 20;
 /// The most one read pass takes from the master before handing it on.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// From this size on, a read pass's buffer is queued as it is instead of
+/// being copied out of the reactor thread's buffer.
+const OWN_READ: usize = READ_CHUNK / 4;
+
 thread_local! {
     /// Where read passes land before their bytes are copied into the queue:
     /// one buffer per reactor thread rather than one per PTY, so an idle PTY
@@ -304,10 +308,19 @@ impl Relay {
                     Err(_) => break Fill::End,
                 }
             };
-            if !scratch.is_empty() {
-                self.output.push(scratch);
+            let read = scratch.len();
+            if read >= OWN_READ {
+                // A large read is handed over as it is, and the reactor
+                // thread takes a new buffer: one copy fewer per byte.
+                let mut taken = std::mem::replace(scratch, Vec::with_capacity(READ_CHUNK));
+                taken.shrink_to_fit();
+                self.output.push(taken);
+            } else if read > 0 {
+                // A small one is copied out at its size, so an idle PTY's
+                // queued bytes do not hold a whole read buffer.
+                self.output.push(scratch.as_slice().to_vec());
             }
-            (fill, scratch.len())
+            (fill, read)
         })
     }
 
