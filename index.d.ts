@@ -48,6 +48,13 @@ export declare class RawMode {
 /** Relays master -> output and input -> master until the master's output ends. */
 export declare function copy(master: number, input: number, output: number, onOutput?: (((arg: Buffer) => Buffer)) | undefined | null, onInput?: (((arg: Buffer) => Buffer)) | undefined | null): Promise<void>
 
+/**
+ * Bytes of output queued for the reader before the relay stops reading the
+ * PTY, when `highWaterMark` is not given: the core's default, so that
+ * JavaScript reads it from the one place it is defined.
+ */
+export declare const DEFAULT_HIGH_WATER_MARK: number
+
 export declare function enterRawMode(fd: number): RawMode
 
 /** The window size of the terminal behind `fd`. */

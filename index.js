@@ -839,6 +839,7 @@ module.exports.NativeChild = nativeBinding.NativeChild
 module.exports.NativePty = nativeBinding.NativePty
 module.exports.RawMode = nativeBinding.RawMode
 module.exports.copy = nativeBinding.copy
+module.exports.DEFAULT_HIGH_WATER_MARK = nativeBinding.DEFAULT_HIGH_WATER_MARK
 module.exports.enterRawMode = nativeBinding.enterRawMode
 module.exports.getWindowSize = nativeBinding.getWindowSize
 module.exports.openpty = nativeBinding.openpty

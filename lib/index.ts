@@ -1,6 +1,6 @@
 export { spawn, run, Pty, type ExitStatus } from './pty.js';
 export { openpty, type PtyPair } from './openpty.js';
-export { DEFAULT_COLS, DEFAULT_ROWS, DEFAULT_TERM, type SpawnOptions } from './options.js';
+export { DEFAULT_COLS, DEFAULT_ROWS, DEFAULT_TERM, DEFAULT_HIGH_WATER_MARK, type SpawnOptions } from './options.js';
 export type { SystemError } from './errors.js';
 export { copy, type CopyOptions, type ChunkHook } from './copy.js';
 export { interact, type InteractOptions } from './interact.js';

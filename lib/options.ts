@@ -7,6 +7,8 @@ export const DEFAULT_COLS = 80;
 export const DEFAULT_ROWS = 24;
 /** TERM for the child when neither `name` nor the environment sets one. */
 export const DEFAULT_TERM = 'xterm-256color';
+/** Bytes of output queued for the reader when `highWaterMark` is not given (256 KiB). */
+export const DEFAULT_HIGH_WATER_MARK: number = native.DEFAULT_HIGH_WATER_MARK;
 
 export interface SpawnOptions {
   /** Columns, an integer from 1 to 65535. Default 80. */
@@ -23,7 +25,8 @@ export interface SpawnOptions {
   signal?: AbortSignal;
   /**
    * Bytes of output the relay holds for a consumer before it stops reading
-   * the PTY (the child then blocks on its writes). Default 256 KiB.
+   * the PTY (the child then blocks on its writes). Default
+   * {@link DEFAULT_HIGH_WATER_MARK} (256 KiB).
    */
   highWaterMark?: number;
 }

@@ -27,6 +27,12 @@ use napi::bindgen_prelude::*;
 
 pub use pty::NativePty;
 
+/// Bytes of output queued for the reader before the relay stops reading the
+/// PTY, when `highWaterMark` is not given: the core's default, so that
+/// JavaScript reads it from the one place it is defined.
+#[napi_derive::napi]
+pub const DEFAULT_HIGH_WATER_MARK: u32 = rspty_core::DEFAULT_HIGH_WATER_MARK as u32;
+
 /// One small runtime serves every PTY: two reactor threads whatever the
 /// number of PTYs, and a few blocking threads for `posix_spawn`.
 #[napi_derive::module_init]
