@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WRITE_PIECE } from '../lib/input.js';
 import { run, spawn } from '../lib/index.js';
-import { collect, readUntil } from './helpers.js';
+import { readAll, readUntil } from './helpers.js';
 
 const RUNS = 200;
 const CHILD_OUTPUT = 64 * 1024;
@@ -26,7 +26,7 @@ test('a 1 MiB write into a raw-mode child is counted exactly', async (t) => {
   const pty = await spawn('sh', ['-c', `stty raw -echo; echo ready; head -c ${size} | wc -c`]);
   await readUntil(pty, 'ready\n');
   await pty.write(randomBytes(size));
-  t.is((await collect(pty)).toString().trim(), String(size));
+  t.is((await readAll(pty)).toString().trim(), String(size));
   t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
 });
 
@@ -35,7 +35,7 @@ test('many writes issued at once arrive in call order', async (t) => {
   await readUntil(pty, 'ready\n');
   const parts = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(9, '0')}|`);
   await Promise.all(parts.map((part) => pty.write(part)));
-  t.is((await collect(pty)).toString(), parts.join(''));
+  t.is((await readAll(pty)).toString(), parts.join(''));
 });
 
 test('writes larger than a piece keep call order with the small writes around them', async (t) => {
@@ -77,7 +77,7 @@ test(`${RUNS} children that write ${CHILD_OUTPUT} bytes and exit at once lose no
       const pty = await spawn('head', ['-c', String(expected), '/dev/zero']);
       const status = await pty.exited;
       // By the time exited resolves, everything the child wrote is queued.
-      const output = await collect(pty);
+      const output = await readAll(pty);
       t.deepEqual(status, { exitCode: 0, signal: null });
       return output.length;
     }),
@@ -90,7 +90,7 @@ test('output of a grandchild that keeps the terminal flows after the child exits
   const pty = await spawn('sh', ['-c', 'trap "" HUP; (sleep 0.3; echo late) & echo early']);
   const status = await pty.exited;
   t.deepEqual(status, { exitCode: 0, signal: null });
-  t.is((await collect(pty)).toString(), 'early\r\nlate\r\n');
+  t.is((await readAll(pty)).toString(), 'early\r\nlate\r\n');
 });
 
 test('output after the child closed the terminal and opened it again still arrives', async (t) => {

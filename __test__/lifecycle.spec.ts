@@ -4,8 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { run, spawn } from '../lib/index.js';
-import { collect, openFds } from './helpers.js';
-import { isDead, pollUntil } from './stress/fixtures/helpers.js';
+import { isDead, newFds, openFds, pollUntil, readAll } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const SPAWNS = 200;
@@ -20,7 +19,7 @@ test.serial(`no fd is left open in the parent after ${SPAWNS} spawns`, async (t)
   const closed = await spawn('sleep', ['30']);
   await closed.close();
   // Node may close fds of its own meanwhile; none may be added.
-  t.deepEqual(openFds().filter((fd) => !before.includes(fd)), []);
+  t.deepEqual(newFds(before), []);
 });
 
 test('a Node process exits by itself once its PTY work is done', async (t) => {
@@ -65,5 +64,5 @@ test('close() twice returns the same promise; the iterator then ends', async (t)
   const first = pty.close();
   t.is(pty.close(), first);
   await first;
-  t.is((await collect(pty)).length, 0);
+  t.is((await readAll(pty)).length, 0);
 });

@@ -5,7 +5,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copy, interact, openpty, run, spawn } from '../lib/index.js';
-import { collect, readUntil } from './helpers.js';
+import { readAll, readUntil } from './helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'rspty-'));
 
@@ -166,7 +166,7 @@ test("interact puts the caller's terminal in raw mode and restores it afterwards
       console.log(JSON.stringify({ restored: before === after, raw: during !== before, status }));
     `),
   ]);
-  const output = (await collect(outer)).toString();
+  const output = (await readAll(outer)).toString();
   t.regex(output, /inner\r\n/);
   const report = JSON.parse(output.slice(output.indexOf('{')));
   t.deepEqual(report, { restored: true, raw: true, status: { exitCode: 0, signal: null } });

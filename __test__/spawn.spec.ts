@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { run, spawn, type SystemError } from '../lib/index.js';
-import { collect, readUntil } from './helpers.js';
+import { readAll, readUntil } from './helpers.js';
 
 test('output and exit code of a short command', async (t) => {
   const result = await run('sh', ['-c', 'echo hello; exit 3']);
@@ -144,7 +144,7 @@ test('a script without a shebang line fails with ENOEXEC', async (t) => {
 
 test('spawn resolves with the pid of the running program', async (t) => {
   const pty = await spawn('sh', ['-c', 'echo $$']);
-  const output = await collect(pty);
+  const output = await readAll(pty);
   t.is(output.toString(), `${pty.pid}\r\n`);
   t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
 });
@@ -163,5 +163,5 @@ test('aborting kills the process group with SIGKILL and the chain settles', asyn
   t.is(await readUntil(pty, 'ready\r\n'), 'ready\r\n');
   controller.abort();
   t.deepEqual(await pty.exited, { exitCode: null, signal: 'SIGKILL' });
-  t.is((await collect(pty)).length, 0);
+  t.is((await readAll(pty)).length, 0);
 });

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { openpty, run, spawn, type Pty } from '../../lib/index.js';
-import { childrenOf, newFds, openFds, tempDir, within } from './fixtures/helpers.js';
+import { childrenOf, newFds, openFds, within } from '../helpers.js';
+import { tempDir } from './fixtures/helpers.js';
 
 /** No single case may take longer than this (a hang detector). */
 const CASE_DEADLINE_MS = 10_000;

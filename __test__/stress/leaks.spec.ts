@@ -4,7 +4,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import test from 'ava';
 import { run, spawn } from '../../lib/index.js';
-import { childrenOf, mapPool, newFds, openFds, readAll, report, runScript, zombiesOf } from './fixtures/helpers.js';
+import { childrenOf, newFds, openFds, readAll, zombiesOf } from '../helpers.js';
+import { mapPool, report, runScript } from './fixtures/helpers.js';
 
 const MiB = 1024 * 1024;
 /**

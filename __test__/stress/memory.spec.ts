@@ -5,7 +5,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import test from 'ava';
 import { DEFAULT_HIGH_WATER_MARK, spawn } from '../../lib/index.js';
-import { delay, isDead } from './fixtures/helpers.js';
+import { delay, isDead } from '../helpers.js';
 import { patternFile } from './fixtures/pattern-file.js';
 
 const MiB = 1024 * 1024;

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { spawn, type ExitStatus, type Pty } from '../../lib/index.js';
-import { firstDifference, isDead, mapPool, onlcr, pattern, readUntil, rng, tempDir } from './fixtures/helpers.js';
+import { isDead, readUntil } from '../helpers.js';
+import { firstDifference, mapPool, onlcr, pattern, rng, tempDir } from './fixtures/helpers.js';
 
 /** Children that write and exit at once. */
 const RUNS = 5_000;

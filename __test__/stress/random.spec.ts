@@ -4,7 +4,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawn, type ExitStatus, type Pty } from '../../lib/index.js';
-import { childrenOf, isDead, newFds, openFds, within, zombiesOf } from './fixtures/helpers.js';
+import { childrenOf, isDead, newFds, openFds, within, zombiesOf } from '../helpers.js';
 import { patternFile } from './fixtures/pattern-file.js';
 
 /** Sequences tried, commands per sequence and PTY slots they act on. */

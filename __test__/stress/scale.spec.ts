@@ -4,17 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import type * as Rspty from '../../lib/index.js';
-import {
-  firstDifference,
-  mapPool,
-  onlcr,
-  pattern,
-  readUntil,
-  report,
-  runScript,
-  tempDir,
-  threadCount,
-} from './fixtures/helpers.js';
+import { readUntil, threadCount } from '../helpers.js';
+import { firstDifference, mapPool, onlcr, pattern, report, runScript, tempDir } from './fixtures/helpers.js';
 
 /** PTYs alive at once. */
 const LIVE_PTYS = 1_000;

@@ -3,16 +3,7 @@
 // close() hangs up, abort kills.
 import test from 'ava';
 import { spawn } from '../../lib/index.js';
-import {
-  childrenOf,
-  isDead,
-  pollUntil,
-  procStat,
-  procStatus,
-  readAll,
-  readUntil,
-  within,
-} from './fixtures/helpers.js';
+import { childrenOf, isDead, pollUntil, procStat, procStatus, readAll, readUntil, within } from '../helpers.js';
 
 const NO_SIGNALS = '0000000000000000';
 /** Bound for states the kernel shows only in /proc (stopped, reparented and dead). */
@@ -69,7 +60,7 @@ test('"\\x1a" on the master stops the foreground job (SIGTSTP)', async (t) => {
   await readUntil(iterator, READY, seen); // printed by the job, already in the foreground
   await pty.write('\x1a');
   // The shell saw its job stop: 128 + SIGTSTP (20).
-  const output = (await readUntil(iterator, '\r\n', seen)).toString();
+  const output = await readUntil(iterator, '\r\n', seen);
   t.is(output, `${READY}^Zstatus 148\r\n`);
   const jobs = childrenOf(pty.pid);
   t.is(jobs.length, 1);
@@ -86,7 +77,7 @@ test('kill() reaches the whole process group, grandchildren included', async (t)
   const pty = await spawn('sh', ['-c', `sleep ${LONG_SLEEP} & echo $!; wait`]);
   const iterator = pty[Symbol.asyncIterator]();
   const seen: Buffer[] = [];
-  const line = (await readUntil(iterator, '\r\n', seen)).toString();
+  const line = await readUntil(iterator, '\r\n', seen);
   const grandchild = Number(line.trim());
   t.true(Number.isInteger(grandchild) && grandchild > 0, line);
   const stat = procStat(grandchild);
@@ -113,7 +104,7 @@ test('close() hangs up the session: the child dies of SIGHUP, well before the gr
 
 test('close() on a child that ignores SIGHUP: SIGKILL after the grace', async (t) => {
   const pty = await spawn('sh', ['-c', `trap "" HUP; printf ${READY}; while :; do sleep 1; done`]);
-  await readUntil(pty[Symbol.asyncIterator](), READY);
+  await readUntil(pty, READY);
   const started = Date.now();
   await within(pty.close(), CLOSE_GRACE_MS + SETTLE_MS, 'close');
   const elapsed = Date.now() - started;
@@ -167,7 +158,7 @@ test('resize(): the child sees the new size', async (t) => {
   t.is(pty.rows, 43);
   await pty.write('\n');
   const output = await readUntil(iterator, '43 132\r\n', seen);
-  t.true(output.toString().endsWith('43 132\r\n'), JSON.stringify(output.toString()));
+  t.true(output.endsWith('43 132\r\n'), JSON.stringify(output));
   t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
   await pty.close();
 });

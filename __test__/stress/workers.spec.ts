@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import test from 'ava';
 import { spawn } from '../../lib/index.js';
-import { FIXTURES, childrenOf, newFds, openFds, pollUntil, procStat, readAll, report, runScript, within, zombiesOf } from './fixtures/helpers.js';
+import { childrenOf, newFds, openFds, pollUntil, procStat, readAll, within, zombiesOf } from '../helpers.js';
+import { FIXTURES, report, runScript } from './fixtures/helpers.js';
 
 const WORKER = path.join(FIXTURES, 'pty-worker.cjs');
 /** Workers running at once, and PTYs per worker. */
