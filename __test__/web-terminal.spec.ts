@@ -5,10 +5,24 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'puppeteer-core';
 import WebSocket from 'ws';
 
 const EXAMPLE = resolve(__dirname, '../examples/web-terminal');
+
+// The parts of puppeteer-core's Browser and Page used here (its own types
+// need the DOM library, which this project's TypeScript config leaves out).
+interface Browser {
+  close(): Promise<void>;
+}
+interface Page {
+  keyboard: { type(text: string): Promise<void>; press(key: string): Promise<void>; down(key: string): Promise<void>; up(key: string): Promise<void> };
+  evaluate<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R>;
+  waitForFunction<A extends unknown[]>(fn: (...args: A) => unknown, options: { polling?: number; timeout?: number }, ...args: A): Promise<unknown>;
+  setViewport(size: { width: number; height: number }): Promise<void>;
+  screenshot(options: { path: string }): Promise<unknown>;
+  createCDPSession(): Promise<{ send(method: string, params?: object): Promise<unknown> }>;
+  close(): Promise<void>;
+}
 
 interface Server {
   pid: number;
@@ -16,7 +30,7 @@ interface Server {
   port: number;
   origin: string;
   log: string;
-  waitForLog(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  waitForLog(re: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   stop(): Promise<{ code: number | null; signal: string | null }>;
   exited: Promise<{ code: number | null; signal: string | null }>;
 }
@@ -38,7 +52,7 @@ interface BenchRow {
   failures: string[];
 }
 interface Bench {
-  bench(options: { mib: number; pages: number[]; backends: string[] }): Promise<BenchRow[]>;
+  bench(options: { mib: number; pages: number[]; backends: string[]; browser?: Browser }): Promise<BenchRow[]>;
   makeFile(dir: string, mib: number): { file: string; bytes: number; hash: number };
   table(rows: BenchRow[]): string;
 }
@@ -63,6 +77,7 @@ declare const window: {
     allLines(): string[];
   };
 };
+declare function requestAnimationFrame(callback: () => void): number;
 interface XtermLine {
   translateToString(trim?: boolean): string;
   getCell(x: number): { getChars(): string; getFgColor(): number; isFgPalette(): boolean; isBold(): number } | undefined;
@@ -264,5 +279,358 @@ browserTest('20 pages at once: echo, UTF-8, resize, vim, less, Ctrl-C and exit 3
   } finally {
     const { code } = await server.stop();
     t.is(code, 0);
+  }
+});
+
+/** The position of `pid`'s read offset in `file` (its fd's fdinfo pos). */
+function readOffset(pid: number, file: string): number {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target === file) return Number(/^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))![1]);
+  }
+  throw new Error(`${pid} has no fd on ${file}`);
+}
+
+/**
+ * Waits until `cat` (the child of the server) stops advancing through `file`
+ * for 1 s while short of its end: it is blocked writing to the PTY.
+ */
+async function waitUntilBlocked(catPid: number, file: string, size: number): Promise<number> {
+  let last = -1;
+  let since = Date.now();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const offset = readOffset(catPid, file);
+    if (offset !== last) {
+      last = offset;
+      since = Date.now();
+    } else if (Date.now() - since >= 1000) {
+      if (offset >= size) throw new Error('cat read the whole file: nothing held it back');
+      return offset;
+    }
+    if (Date.now() > deadline) throw new Error(`cat never stopped reading (at ${offset} of ${size})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const MiB = 1024 * 1024;
+// Bigger than everything between cat and the page's script together (the
+// PTY, the relay's queue, the server's marks, both sockets' kernel buffers
+// and chromium's own): cat blocked after about 6 MiB here.
+const STALL_MIB = 24;
+const files = new Map<number, { file: string; bytes: number; hash: number }>();
+async function dataFile(mib: number) {
+  if (!files.has(mib)) files.set(mib, (await load<Bench>('bench.mjs')).makeFile(work, mib));
+  return files.get(mib)!;
+}
+
+browserTest('a page that stops reading blocks its shell, the server stays flat, and every byte arrives after it resumes', async (t, browser) => {
+  const data = await dataFile(STALL_MIB);
+  const server = await harness.startServer(['--', 'cat', data.file]);
+  try {
+    const rssBefore = harness.rssBytes(server.pid);
+    const page = await harness.openTerminal(browser, server.url);
+    // Stop the page's JavaScript: from the next message on it reads nothing.
+    const cdp = await page.createCDPSession();
+    await cdp.send('Debugger.enable');
+    await cdp.send('Debugger.pause');
+    const [catPid] = await poll('cat', () => harness.childrenOf(server.pid), (c) => c.length === 1);
+    const offset = await waitUntilBlocked(catPid!, data.file, readFileSync(data.file).length);
+    // Held there: still blocked two seconds later, the server's memory flat.
+    await new Promise((r) => setTimeout(r, 2000));
+    t.is(readOffset(catPid!, data.file), offset);
+    const growth = harness.rssBytes(server.pid) - rssBefore;
+    t.log(`cat blocked at ${(offset / MiB).toFixed(1)} of ${STALL_MIB} MiB; server RSS grew by ${(growth / MiB).toFixed(1)} MiB`);
+    t.true(growth < 16 * MiB, `server RSS grew by ${growth} bytes`);
+
+    await cdp.send('Debugger.resume');
+    await cdp.send('Debugger.disable');
+    await page.waitForFunction(() => window.rspty.state.exit !== null && window.rspty.state.parsed === window.rspty.state.received, {
+      polling: 200,
+      timeout: 110_000,
+    });
+    const final = await state(page);
+    t.is(final.received, data.bytes);
+    t.is(final.hash, data.hash);
+    t.deepEqual(final.exit, { exitCode: 0, signal: null });
+    await page.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+/** A WebSocket to the server, as a browser on its page would open it. */
+function connect(server: Server, { token = true, origin = server.origin as string | null, host = undefined as string | undefined } = {}) {
+  const url = `ws://127.0.0.1:${server.port}/ws${token ? new URL(server.url).search : ''}`;
+  const headers: Record<string, string> = {};
+  if (origin !== null) headers.Origin = origin;
+  if (host) headers.Host = host;
+  return new WebSocket(url, { headers });
+}
+
+/** Resolves with the HTTP status of a refused upgrade, or 101 if it was accepted. */
+function upgradeStatus(ws: WebSocket): Promise<number> {
+  return new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode!);
+      res.resume();
+    });
+    ws.on('open', () => resolve(101));
+    ws.on('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+
+const closed = (ws: WebSocket) => new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+
+test.serial('a client that stops reading its socket (while acknowledging everything) is held back by bufferedAmount', async (t) => {
+  harness ??= await load<Harness>('harness.mjs');
+  const data = await dataFile(STALL_MIB);
+  const server = await harness.startServer(['--', 'cat', data.file]);
+  try {
+    const rssBefore = harness.rssBytes(server.pid);
+    const ws = connect(server);
+    let received = 0;
+    let hash = 0x811c9dc5;
+    let exit: unknown = null;
+    ws.on('message', (message: Buffer, isBinary: boolean) => {
+      if (!isBinary) {
+        exit = JSON.parse(message.toString());
+        return;
+      }
+      received += message.length;
+      hash = harness.fnv1a(message, hash);
+    });
+    const end = closed(ws);
+    t.is(await upgradeStatus(ws), 101);
+    ws.pause();
+    // Claim to have processed everything: the server must not trust it beyond
+    // what it sent, and only the socket's buffered amount holds it back.
+    const lie = setInterval(() => ws.send(JSON.stringify({ type: 'ack', bytes: Number.MAX_SAFE_INTEGER })), 20);
+    const [catPid] = await poll('cat', () => harness.childrenOf(server.pid), (c) => c.length === 1);
+    const offset = await waitUntilBlocked(catPid!, data.file, readFileSync(data.file).length);
+    const growth = harness.rssBytes(server.pid) - rssBefore;
+    t.log(`cat blocked at ${(offset / MiB).toFixed(1)} of ${STALL_MIB} MiB; server RSS grew by ${(growth / MiB).toFixed(1)} MiB`);
+    t.true(growth < 16 * MiB, `server RSS grew by ${growth} bytes`);
+    ws.resume();
+    const { code } = await end;
+    clearInterval(lie);
+    t.is(code, 1000);
+    t.deepEqual(exit, { type: 'exit', exitCode: 0, signal: null });
+    t.is(received, data.bytes);
+    t.is(hash, data.hash);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** The pids of the sessions started since the log was `from` characters long. */
+const startedPids = (server: Server, from = 0) => [...server.log.slice(from).matchAll(/pid (\d+) started/g)].map((m) => Number(m[1]));
+
+browserTest('closing a page reaps its shell within 1 s, and the server is back to its fds after all pages close', async (t, browser) => {
+  const server = await harness.startServer(['--cwd', work, ...SHELL], { env: shellEnv() });
+  try {
+    // The first PTY starts rspty's reactor, whose fds stay: count after it.
+    const warm = await harness.openTerminal(browser, server.url);
+    await waitForPrompt(warm);
+    await warm.close();
+    await server.waitForLog(/pid \d+ reaped/);
+    const settled = async () => {
+      // No event says when the last socket of the page is gone: wait for the
+      // count to hold still.
+      let last = -1;
+      let since = Date.now();
+      return poll('fds to settle', () => {
+        const now = fdCount(server.pid);
+        if (now !== last) [last, since] = [now, Date.now()];
+        return Date.now() - since >= 500 ? now : -1;
+      }, (n) => n >= 0);
+    };
+    const baseline = await settled();
+    const mark = server.log.length;
+    const pages = await Promise.all(Array.from({ length: 5 }, () => harness.openTerminal(browser, server.url)));
+    await Promise.all(pages.map((page) => waitForPrompt(page)));
+    const pids = startedPids(server, mark);
+    t.is(pids.length, 5);
+    t.true(fdCount(server.pid) > baseline);
+    const reaped: number[] = [];
+    for (const page of pages) {
+      const before = server.log.length;
+      await page.close();
+      const [, pid, ms] = await server.waitForLog(/pid (\d+) reaped (\d+) ms after the socket closed/, 10_000, before);
+      t.true(pids.includes(Number(pid)));
+      t.true(Number(ms) < 1000, `pid ${pid} reaped ${ms} ms after the socket closed`);
+      reaped.push(Number(ms));
+      t.false(alive(Number(pid)), `pid ${pid} still exists`);
+    }
+    t.log(`shells reaped ${reaped.join(', ')} ms after their sockets closed`);
+    t.deepEqual(harness.childrenOf(server.pid), []);
+    t.is(await poll(`fds back to ${baseline}`, () => fdCount(server.pid), (n) => n === baseline), baseline);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Local addresses (hex, as in /proc/net/tcp*) of the sockets listening on `port`. */
+function listeningOn(port: number): string[] {
+  const found: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 4) continue;
+      const [address, portHex] = fields[1]!.split(':');
+      if (parseInt(portHex!, 16) === port && fields[3] === '0A') found.push(address!);
+    }
+  }
+  return found;
+}
+
+test.serial('security: no token or a wrong one gets 401, a foreign Origin 403, and nothing is spawned; loopback only by default', async (t) => {
+  harness ??= await load<Harness>('harness.mjs');
+  const server = await harness.startServer(SHELL, { env: shellEnv() });
+  try {
+    // Listening on 127.0.0.1 alone.
+    t.deepEqual(listeningOn(server.port), ['0100007F']);
+    const token = new URL(server.url).searchParams.get('token')!;
+    t.true(Buffer.from(token, 'base64url').length >= 16, `token ${token.length} characters`);
+    const base = `http://127.0.0.1:${server.port}`;
+    const status = async (path: string, headers: Record<string, string> = {}) =>
+      (await fetch(`${base}${path}`, { headers, redirect: 'manual' })).status;
+    t.deepEqual(harness.childrenOf(server.pid), []);
+
+    // HTTP.
+    t.is(await status('/'), 401);
+    t.is(await status('/?token=wrong'), 401);
+    t.is(await status(`/?token=${token.slice(0, -1)}`), 401);
+    t.is(await status('/xterm.js'), 401);
+    t.is(await status('/app.js', { Cookie: `rspty_token_${server.port}=wrong` }), 401);
+    // With the token: a cookie the page's scripts cannot read, then the page.
+    const first = await fetch(`${base}/?token=${token}`, { redirect: 'manual' });
+    t.is(first.status, 303);
+    t.is(first.headers.get('location'), '/');
+    const cookie = first.headers.get('set-cookie')!;
+    t.regex(cookie, /HttpOnly/);
+    t.regex(cookie, /SameSite=Strict/);
+    t.is(await status('/', { Cookie: cookie.split(';')[0]! }), 200);
+    t.is(await status('/xterm.js', { Cookie: cookie.split(';')[0]! }), 200);
+
+    // WebSocket upgrades, each refused before anything is spawned.
+    t.is(await upgradeStatus(connect(server, { token: false })), 401);
+    const wrong = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=wrong`, { headers: { Origin: server.origin } });
+    t.is(await upgradeStatus(wrong), 401);
+    t.is(await upgradeStatus(connect(server, { origin: 'http://evil.example' })), 403);
+    t.is(await upgradeStatus(connect(server, { origin: `http://localhost.evil.example:${server.port}` })), 403);
+    t.is(await upgradeStatus(connect(server, { origin: null })), 403);
+    // DNS rebinding: a foreign name that resolves here, Origin matching Host.
+    const rebound = `evil.example:${server.port}`;
+    t.is(await upgradeStatus(connect(server, { origin: `http://${rebound}`, host: rebound })), 403);
+    t.deepEqual(harness.childrenOf(server.pid), []);
+    t.notRegex(server.log, /started/);
+
+    // The same server does spawn for the right token and Origin, so the
+    // counts above would have seen a child.
+    const ws = connect(server);
+    t.is(await upgradeStatus(ws), 101);
+    t.is((await poll('a child', () => harness.childrenOf(server.pid), (c) => c.length === 1)).length, 1);
+    const end = closed(ws);
+    ws.close();
+    await end;
+    await poll('no child', () => harness.childrenOf(server.pid), (c) => c.length === 0);
+    // The token is in the printed URL only, never in the log.
+    t.false(server.log.includes(token));
+  } finally {
+    await server.stop();
+  }
+});
+
+test.serial('--max-sessions refuses one more with 1013 and a reason; SIGTERM closes every session and reaps every shell', async (t) => {
+  harness ??= await load<Harness>('harness.mjs');
+  const server = await harness.startServer(['--max-sessions', '2', ...SHELL], { env: shellEnv() });
+  const a = connect(server);
+  const b = connect(server);
+  const aClosed = closed(a);
+  const bClosed = closed(b);
+  t.deepEqual(await Promise.all([upgradeStatus(a), upgradeStatus(b)]), [101, 101]);
+  const pids = await poll('two shells', () => harness.childrenOf(server.pid), (c) => c.length === 2);
+  const c = connect(server);
+  const cClosed = closed(c);
+  t.is(await upgradeStatus(c), 101);
+  t.deepEqual(await cClosed, { code: 1013, reason: 'too many sessions: the limit is 2' });
+  t.deepEqual(harness.childrenOf(server.pid).sort(), [...pids].sort());
+
+  const exit = await server.stop();
+  t.deepEqual(exit, { code: 0, signal: null });
+  t.is((await aClosed).code, 1001);
+  t.is((await bClosed).code, 1001);
+  for (const pid of pids) t.false(alive(pid), `shell ${pid} outlived the server`);
+  t.regex(server.log, /SIGTERM: closing 2 session\(s\)/);
+});
+
+browserTest('throughput: 1 and 20 pages each receiving cat of a file, rspty and node-pty side by side', async (t, browser) => {
+  const bench = await load<Bench>('bench.mjs');
+  const rows = await bench.bench({ mib: 1, pages: [1, 20], backends: ['rspty', 'node-pty'], browser });
+  t.log(`\n${bench.table(rows)}`);
+  t.deepEqual(rows.map((r) => `${r.backend} ${r.pages}`).sort(), ['node-pty 1', 'node-pty 20', 'rspty 1', 'rspty 20']);
+  for (const row of rows) {
+    t.true(row.totalMBps > 0 && Number.isFinite(row.totalMBps), `${row.backend} ${row.pages}: ${row.totalMBps} MB/s`);
+    t.true(row.cpuMsPerMB > 0, `${row.backend} ${row.pages}: ${row.cpuMsPerMB} ms/MB`);
+    // Every byte through rspty; node-pty's losses are measured, not required.
+    if (row.backend === 'rspty') t.true(row.complete, row.failures.join('; '));
+  }
+});
+
+browserTest('a screenshot of ls --color, whose colours are in xterm.js\'s cells', async (t, browser) => {
+  const dir = join(work, 'project');
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  mkdirSync(join(dir, 'docs'), { recursive: true });
+  for (const name of ['README.md', 'Cargo.toml', 'archive.tar.gz', 'photo.png', 'notes.txt']) writeFileSync(join(dir, name), 'x\n');
+  writeFileSync(join(dir, 'build.sh'), '#!/bin/sh\n');
+  chmodSync(join(dir, 'build.sh'), 0o755);
+  symlinkSync('README.md', join(dir, 'link'));
+  // dircolors' defaults for these kinds of file.
+  const env = { ...shellEnv(), LS_COLORS: 'di=01;34:ln=01;36:ex=01;32:*.tar.gz=01;31:*.png=01;35' };
+  const server = await harness.startServer(['--cwd', dir, ...SHELL], { env });
+  try {
+    const page = await harness.openTerminal(browser, server.url, { width: 900, height: 160 });
+    await waitForPrompt(page);
+    // (Latin only: the machine may have no CJK or emoji fonts for the picture.)
+    await run(page, 'echo "a terminal on rspty: $((6 * 7)) façades"', 'a terminal on rspty: 42 façades');
+    const rows = await run(page, 'ls --color', 'Cargo.toml  README.md  archive.tar.gz  build.sh  docs  link  notes.txt  photo.png  src');
+    const y = rows.indexOf('Cargo.toml  README.md  archive.tar.gz  build.sh  docs  link  notes.txt  photo.png  src');
+    const colour = (name: string) =>
+      page.evaluate(
+        (y: number, x: number) => {
+          const buffer = window.rspty.term.buffer.active;
+          const cell = buffer.getLine(buffer.viewportY + y)!.getCell(x)!;
+          return { chars: cell.getChars(), palette: cell.isFgPalette(), fg: cell.getFgColor(), bold: cell.isBold() !== 0 };
+        },
+        y,
+        rows[y]!.indexOf(name),
+      );
+    // Directories bold blue, executables bold green, symbolic links bold
+    // cyan, archives bold red, images bold magenta, the rest plain.
+    t.deepEqual(await colour('src'), { chars: 's', palette: true, fg: 4, bold: true });
+    t.deepEqual(await colour('build.sh'), { chars: 'b', palette: true, fg: 2, bold: true });
+    t.deepEqual(await colour('link'), { chars: 'l', palette: true, fg: 6, bold: true });
+    t.deepEqual(await colour('archive.tar.gz'), { chars: 'a', palette: true, fg: 1, bold: true });
+    t.deepEqual(await colour('photo.png'), { chars: 'p', palette: true, fg: 5, bold: true });
+    // (-1: the default colour.)
+    t.deepEqual(await colour('notes.txt'), { chars: 'n', palette: false, fg: -1, bold: false });
+    // Let the renderer catch up with the buffer before the picture.
+    await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+    const file = process.env.RSPTY_WEB_SCREENSHOT ?? join(work, 'screenshot.png');
+    await page.screenshot({ path: file });
+    const png = readFileSync(file);
+    t.is(png.subarray(1, 4).toString(), 'PNG');
+    t.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [900, 160]);
+    await page.close();
+  } finally {
+    await server.stop();
   }
 });

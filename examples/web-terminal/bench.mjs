@@ -11,25 +11,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { browserMissing, cpuMs, fnv1a, launchBrowser, openTerminal, startServer } from './harness.mjs';
+import { browserMissing, cpuMs, launchBrowser, openTerminal, startServer } from './harness.mjs';
 
 /** `mib` MiB of 80-byte lines; returns the file and what a page receives (LF becomes CRLF). */
 export function makeFile(dir, mib) {
-  const lines = [];
-  const total = mib * 1024 * 1024;
-  let size = 0;
-  for (let i = 0; size < total; i++) {
-    const head = `${String(i).padStart(8, '0')} `;
-    let line = head;
-    for (let c = 0; line.length < 79; c++) line += String.fromCharCode(33 + ((i + c) % 94));
-    lines.push(line);
-    size += 80;
-  }
-  const text = `${lines.join('\n')}\n`;
+  let cycle = '';
+  for (let c = 0; c < 94; c++) cycle += String.fromCharCode(33 + c);
+  cycle += cycle;
+  const count = Math.ceil((mib * 1024 * 1024) / 80);
+  const lines = new Array(count);
+  for (let i = 0; i < count; i++) lines[i] = `${String(i).padStart(8, '0')} ${cycle.slice(i % 94, (i % 94) + 70)}\n`;
+  const data = Buffer.from(lines.join(''), 'latin1');
   const file = join(dir, `cat-${mib}MiB.txt`);
-  writeFileSync(file, text);
-  const received = Buffer.from(text.replaceAll('\n', '\r\n'));
-  return { file, bytes: received.length, hash: fnv1a(received) };
+  writeFileSync(file, data);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === 10) hash = Math.imul(hash ^ 13, 0x01000193) >>> 0;
+    hash = Math.imul(hash ^ data[i], 0x01000193) >>> 0;
+  }
+  return { file, bytes: data.length + count, hash };
 }
 
 /** One run: `pages` pages each receiving `cat file` through a server on `backend`. */
@@ -75,9 +75,9 @@ export async function measure(browser, { backend, pages, file }) {
   }
 }
 
-export async function bench({ mib, pages, backends, log = () => {} }) {
+export async function bench({ mib, pages, backends, log = () => {}, browser: given }) {
   const dir = mkdtempSync(join(tmpdir(), 'rspty-web-bench-'));
-  const browser = await launchBrowser();
+  const browser = given ?? (await launchBrowser());
   try {
     const file = makeFile(dir, mib);
     const rows = [];
@@ -92,7 +92,7 @@ export async function bench({ mib, pages, backends, log = () => {} }) {
     }
     return rows;
   } finally {
-    await browser.close();
+    if (!given) await browser.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

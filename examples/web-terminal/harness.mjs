@@ -16,8 +16,8 @@ export function browserMissing() {
 
 /**
  * Starts server.mjs with `args`; resolves once it prints its URL. `log` holds
- * everything it wrote to stderr; `waitForLog(re)` resolves with the first
- * match of `re` in it.
+ * everything it wrote to stderr; `waitForLog(re, timeoutMs, from)` resolves
+ * with the first match of `re` in it after offset `from`.
  */
 export function startServer(args, { env = process.env, cwd } = {}) {
   const child = spawn(process.execPath, [SERVER, '--port', '0', ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -30,10 +30,10 @@ export function startServer(args, { env = process.env, cwd } = {}) {
     origin: '',
     exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
     waiters: [],
-    waitForLog(re, timeoutMs = 10_000) {
+    waitForLog(re, timeoutMs = 10_000, from = 0) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const match = server.log.match(re);
+          const match = server.log.slice(from).match(re);
           if (match) {
             clearTimeout(timer);
             server.waiters = server.waiters.filter((w) => w !== check);

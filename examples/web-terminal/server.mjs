@@ -262,7 +262,9 @@ function main() {
     });
     ws.on('error', () => {});
 
-    // The page sends its size as soon as the socket opens.
+    // The page sends its size as soon as the socket opens: hold its messages
+    // until there is a PTY to take them.
+    ws.pause();
     let pty;
     try {
       // The terminal is xterm.js, whatever TERM the server runs under.
@@ -314,6 +316,7 @@ function main() {
         ws.close(1008, 'bad message');
       }
     });
+    ws.resume();
 
     let alive = true;
     ws.on('pong', () => (alive = true));
