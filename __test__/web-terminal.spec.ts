@@ -121,6 +121,8 @@ test.after.always(async () => {
 /** Like test.serial, but skipped (loudly, above) where chromium cannot be installed. */
 function browserTest(title: string, body: (t: ExecutionContext, browser: Browser) => Promise<void>): void {
   test.serial(title, async (t) => {
+    // A browser with 20 windows on a busy 2-core machine takes its time.
+    t.timeout(6 * 60_000);
     if (!browser) {
       t.log(`SKIPPED: ${missing}`);
       t.pass();

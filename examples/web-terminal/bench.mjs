@@ -70,6 +70,11 @@ export async function measure(browser, { backend, pages, file }) {
       complete: bad.length === 0,
       failures: bad.map((s) => `received ${s.received} of ${file.bytes} bytes, hash ${s.hash} (want ${file.hash}), exit ${JSON.stringify(s.exit)}, close ${JSON.stringify(s.closed)}`),
     };
+  } catch (error) {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      error.message += `\nthe ${backend} server exited (${server.child.exitCode ?? server.child.signalCode}); its log:\n${server.log}`;
+    }
+    throw error;
   } finally {
     await server.stop();
   }
@@ -128,7 +133,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     mib: Number(values.mib),
     pages: values.pages.split(',').map(Number),
     backends: values.backends.split(','),
-    log: (row) => console.error(`${row.backend}, ${row.pages} page(s): ${row.totalMBps.toFixed(1)} MB/s, ${row.cpuMsPerMB.toFixed(1)} ms CPU/MB${row.complete ? '' : ` INCOMPLETE: ${row.failures.join('; ')}`}`),
+    log: (row) => console.error(`${row.backend}, ${row.pages} page(s): ${row.totalMBps.toFixed(1)} MB/s, ${row.cpuMsPerMB.toFixed(1)} ms CPU/MB${row.complete ? '' : ` INCOMPLETE on ${row.failures.length} page(s): ${row.failures[0]}`}`),
   });
   console.log(values.json ? JSON.stringify(rows, null, 2) : table(rows));
   // node-pty's losses are a finding to report; rspty's would be a bug.

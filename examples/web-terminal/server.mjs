@@ -307,7 +307,12 @@ function main() {
         message = null;
       }
       if (message?.type === 'resize' && dimension(message.cols) && dimension(message.rows)) {
-        pty.resize(message.cols, message.rows);
+        try {
+          pty.resize(message.cols, message.rows);
+        } catch (error) {
+          // The program may be gone already: nothing to resize.
+          log(`session ${id}: resize failed: ${error.message}`);
+        }
       } else if (message?.type === 'ack' && Number.isSafeInteger(message.bytes) && message.bytes >= 0) {
         // Cumulative; never more than was sent.
         acked = Math.max(acked, Math.min(message.bytes, sent));
