@@ -13,8 +13,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { browserMissing, cpuMs, launchBrowser, openTerminal, startServer } from './harness.mjs';
 
-/** `mib` MiB of 80-byte lines; returns the file and what a page receives (LF becomes CRLF). */
-export function makeFile(dir, mib) {
+/**
+ * `mib` MiB of 80-byte lines. Returns the file, and the size and hash of what
+ * a page receives from `cat` of it after `prefix` (LF becomes CRLF).
+ */
+export function makeFile(dir, mib, prefix = '') {
   let cycle = '';
   for (let c = 0; c < 94; c++) cycle += String.fromCharCode(33 + c);
   cycle += cycle;
@@ -25,19 +28,26 @@ export function makeFile(dir, mib) {
   const file = join(dir, `cat-${mib}MiB.txt`);
   writeFileSync(file, data);
   let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(prefix)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
   for (let i = 0; i < data.length; i++) {
     if (data[i] === 10) hash = Math.imul(hash ^ 13, 0x01000193) >>> 0;
     hash = Math.imul(hash ^ data[i], 0x01000193) >>> 0;
   }
-  return { file, bytes: data.length + count, hash };
+  return { file, bytes: Buffer.byteLength(prefix) + data.length + count, hash };
 }
 
-/** One run: `pages` pages each receiving `cat file` through a server on `backend`. */
+/**
+ * One run: `pages` pages each receiving `cat file` through a server on
+ * `backend`. Every page waits for a keystroke (its echo is the CRLF before
+ * the file), so that all start together once all are open.
+ */
 export async function measure(browser, { backend, pages, file }) {
-  const server = await startServer(['--backend', backend, '--max-sessions', String(pages), '--', 'cat', file.file]);
+  const command = ['sh', '-c', 'read line; exec cat "$0"', file.file];
+  const server = await startServer(['--backend', backend, '--max-sessions', String(pages), '--', ...command]);
   try {
-    const cpuBefore = cpuMs(server.pid);
     const opened = await Promise.all(Array.from({ length: pages }, () => openTerminal(browser, server.url)));
+    const cpuBefore = cpuMs(server.pid);
+    await Promise.all(opened.map((page) => page.evaluate(() => window.rspty.term.input('\r'))));
     const results = await Promise.all(
       opened.map(async (page) => {
         await page.waitForFunction(
@@ -84,7 +94,7 @@ export async function bench({ mib, pages, backends, log = () => {}, browser: giv
   const dir = mkdtempSync(join(tmpdir(), 'rspty-web-bench-'));
   const browser = given ?? (await launchBrowser());
   try {
-    const file = makeFile(dir, mib);
+    const file = makeFile(dir, mib, '\r\n');
     const rows = [];
     for (const count of pages) {
       // Alternate the order so that neither backend always goes first.

@@ -119,7 +119,7 @@ export async function openTerminal(browser, url, { width = 900, height = 500 } =
   const page = await browser.newPage({ type: 'window' });
   await page.setViewport({ width, height });
   await page.goto(url);
-  await page.waitForFunction(() => window.rspty && (window.rspty.state.open || window.rspty.state.closed), { timeout: 15_000, polling: 50 });
+  await page.waitForFunction(() => window.rspty && (window.rspty.state.open || window.rspty.state.closed), { timeout: 60_000, polling: 50 });
   return page;
 }
 

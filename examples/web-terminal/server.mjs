@@ -175,6 +175,7 @@ function main() {
   const cookieName = () => `rspty_token_${port}`;
   const presentedToken = (req, url) => url.searchParams.get('token') ?? cookies(req.headers.cookie).get(cookieName());
 
+  const originHosts = new Set(options.origins.map((origin) => new URL(origin).hostname));
   // The Host names this server answers to. Anything else (a DNS-rebinding
   // name, say) gets no WebSocket.
   const knownHost = (hostHeader) => {
@@ -186,7 +187,7 @@ function main() {
       return false;
     }
     const bare = name.replace(/^\[(.*)\]$/, '$1');
-    return isIP(bare) !== 0 || name === 'localhost' || name === options.host;
+    return isIP(bare) !== 0 || name === 'localhost' || name === options.host || originHosts.has(name);
   };
   const ownOrigin = (req) => {
     const origin = req.headers.origin;
