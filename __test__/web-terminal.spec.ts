@@ -27,6 +27,7 @@ interface Page {
 interface Server {
   pid: number;
   url: string;
+  printed: string;
   port: number;
   origin: string;
   log: string;
@@ -635,4 +636,26 @@ browserTest('a screenshot of ls --color, whose colours are in xterm.js\'s cells'
   } finally {
     await server.stop();
   }
+});
+
+test.serial('--token-file: a fixed token that the printed URL does not show; a short one is refused at start', async (t) => {
+  harness ??= await load<Harness>('harness.mjs');
+  const tokenFile = join(work, 'token');
+  const token = 'fixed-token-for-the-test-0123456789';
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  const server = await harness.startServer(['--token-file', tokenFile, ...SHELL], { env: shellEnv() });
+  try {
+    t.is(server.printed, `http://127.0.0.1:${server.port}/?token=<TOKEN>  (TOKEN: the contents of ${tokenFile})`);
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${token}`, { headers: { Origin: server.origin } });
+    t.is(await upgradeStatus(ws), 101);
+    const end = closed(ws);
+    ws.close();
+    await end;
+    t.false(server.log.includes(token));
+  } finally {
+    await server.stop();
+  }
+  writeFileSync(tokenFile, 'too-short\n', { mode: 0o600 });
+  const error = await t.throwsAsync(harness.startServer(['--token-file', tokenFile, ...SHELL]));
+  t.regex(error!.message, /the token must be at least 22 printable ASCII characters/);
 });

@@ -26,6 +26,8 @@ export function startServer(args, { env = process.env, cwd } = {}) {
     pid: child.pid,
     log: '',
     url: null,
+    // The line with the URL, as printed.
+    printed: '',
     port: 0,
     origin: '',
     exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
@@ -60,20 +62,27 @@ export function startServer(args, { env = process.env, cwd } = {}) {
     for (const check of [...server.waiters]) check();
   });
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server printed no URL in 30 s; stdout:\n${out}\nlog:\n${server.log}`));
+    }, 30_000);
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (text) => {
       out += text;
-      const match = out.match(/^(http:\/\/[^\s]+)\n/m);
+      const match = out.match(/^(http:\/\/\S+).*\n/m);
       if (match && !server.url) {
         server.url = match[1];
+        server.printed = match[0].trimEnd();
         const url = new URL(server.url);
         server.port = Number(url.port);
         server.origin = url.origin;
+        clearTimeout(timer);
         resolve(server);
       }
     });
     child.on('exit', (code) => {
+      clearTimeout(timer);
       if (!server.url) reject(new Error(`server exited with ${code} before listening:\n${server.log}`));
     });
   });

@@ -387,7 +387,7 @@ function main() {
   server.listen(options.port, options.host, () => {
     port = server.address().port;
     const host = isIP(options.host) === 6 ? `[${options.host}]` : options.host;
-    const shown = options.tokenFile ? `<the token in ${options.tokenFile}>` : token;
+    const shown = options.tokenFile ? `<TOKEN>  (TOKEN: the contents of ${options.tokenFile})` : token;
     log(`listening on ${host}:${port} (${options.backend}, ${options.command.join(' ')})`);
     if (!['127.0.0.1', '::1', 'localhost'].includes(options.host)) {
       log(`warning: listening on ${options.host}, not loopback: anyone who can reach it and has the token gets a shell; use TLS`);
