@@ -77,6 +77,7 @@ export async function measure(browser, { backend, pages, file }) {
       totalMBps: mb / ((last - first) / 1000),
       perPageMBps: perPage.reduce((a, b) => a + b, 0) / pages,
       cpuMsPerMB: cpu / mb,
+      meanFrameKiB: results.reduce((sum, s) => sum + s.received, 0) / results.reduce((sum, s) => sum + s.frames, 0) / 1024,
       complete: bad.length === 0,
       failures: bad.map((s) => `received ${s.received} of ${file.bytes} bytes, hash ${s.hash} (want ${file.hash}), exit ${JSON.stringify(s.exit)}, close ${JSON.stringify(s.closed)}`),
     };
@@ -114,12 +115,12 @@ export async function bench({ mib, pages, backends, log = () => {}, browser: giv
 
 export function table(rows) {
   const lines = [
-    '| backend | pages | total MB/s into the browser | MB/s per page | server CPU ms per MB | all bytes arrived |',
-    '|---|---:|---:|---:|---:|---|',
+    '| backend | pages | total MB/s into the browser | MB/s per page | server CPU ms per MB | mean frame KiB | all bytes arrived |',
+    '|---|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.backend} | ${r.pages} | ${r.totalMBps.toFixed(1)} | ${r.perPageMBps.toFixed(2)} | ${r.cpuMsPerMB.toFixed(1)} | ${r.complete ? 'yes' : 'NO'} |`,
+      `| ${r.backend} | ${r.pages} | ${r.totalMBps.toFixed(1)} | ${r.perPageMBps.toFixed(2)} | ${r.cpuMsPerMB.toFixed(1)} | ${r.meanFrameKiB.toFixed(0)} | ${r.complete ? 'yes' : `NO (${r.failures.length} of ${r.pages} pages short)`} |`,
     );
   }
   return lines.join('\n');

@@ -23,7 +23,7 @@
 
   // What the tests read: the session's state, and a byte count with an
   // FNV-1a hash of all output in order.
-  const state = { open: false, closed: null, exit: null, error: null, received: 0, parsed: 0, hash: 0x811c9dc5, firstByteAt: 0, lastParsedAt: 0 };
+  const state = { open: false, closed: null, exit: null, error: null, received: 0, frames: 0, parsed: 0, hash: 0x811c9dc5, firstByteAt: 0, lastParsedAt: 0 };
   const now = () => performance.timeOrigin + performance.now();
   window.rspty = {
     term,
@@ -76,6 +76,7 @@
     state.hash = hash;
     if (state.received === 0) state.firstByteAt = now();
     state.received += bytes.length;
+    state.frames += 1;
     term.write(bytes, () => {
       state.parsed += bytes.length;
       state.lastParsedAt = now();
