@@ -659,3 +659,23 @@ test.serial('--token-file: a fixed token that the printed URL does not show; a s
   const error = await t.throwsAsync(harness.startServer(['--token-file', tokenFile, ...SHELL]));
   t.regex(error!.message, /the token must be at least 22 printable ASCII characters/);
 });
+
+test.serial('a command that cannot start: the page is told why, and the socket closes with 1011', async (t) => {
+  harness ??= await load<Harness>('harness.mjs');
+  const server = await harness.startServer(['--', 'rspty-no-such-program']);
+  try {
+    const ws = connect(server);
+    const messages: unknown[] = [];
+    ws.on('message', (message: Buffer, isBinary: boolean) => messages.push(isBinary ? message : JSON.parse(message.toString())));
+    const end = closed(ws);
+    t.is(await upgradeStatus(ws), 101);
+    t.deepEqual(await end, { code: 1011, reason: 'cannot start the command' });
+    t.deepEqual(messages, [
+      { type: 'error', message: 'cannot start rspty-no-such-program: spawn rspty-no-such-program: ENOENT (No such file or directory)' },
+    ]);
+    t.deepEqual(harness.childrenOf(server.pid), []);
+    t.regex(server.log, /session 1: cannot start rspty-no-such-program: ENOENT/);
+  } finally {
+    await server.stop();
+  }
+});

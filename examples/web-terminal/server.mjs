@@ -272,6 +272,7 @@ function main() {
       pty = await backend.spawn(file, args, { cols: 80, rows: 24, cwd: options.cwd, name: 'xterm-256color' });
     } catch (error) {
       log(`session ${id}: cannot start ${file}: ${error.code ?? error.message}`);
+      ws.resume();
       if (!socketClosed) {
         ws.send(JSON.stringify({ type: 'error', message: `cannot start ${file}: ${error.message}` }));
         ws.close(1011, 'cannot start the command');
