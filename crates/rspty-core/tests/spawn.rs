@@ -13,6 +13,23 @@ fn methods() -> Vec<SpawnMethod> {
     methods
 }
 
+/// Under qemu-user (the aarch64 run of these tests on an x86-64 machine), the
+/// name of the real machine: a program this test starts is a host binary and
+/// runs natively, so `uname -m` there differs from this binary's architecture.
+/// Some of qemu-user's own limits then show through; the tests that meet one
+/// leave out exactly that check and say why.
+fn emulated_on() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let out = std::process::Command::new("uname")
+        .arg("-m")
+        .output()
+        .ok()?;
+    let machine = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!machine.is_empty() && machine != std::env::consts::ARCH).then_some(machine)
+}
+
 fn sh(script: &str) -> Command {
     Command::new("sh").arg("-c").arg(script).inherit_env()
 }
@@ -83,14 +100,24 @@ async fn only_fds_0_1_2_and_no_signal_ignored_or_blocked() {
             .collect();
         assert_eq!(fds, ["0", "1", "2"], "{method:?} {targets:?}");
         let status = std::fs::read_to_string(format!("{proc}/status")).unwrap();
-        let masks: Vec<&str> = status
-            .lines()
-            .filter(|line| line.starts_with("SigBlk:") || line.starts_with("SigIgn:"))
-            .collect();
+        let mask = |name: &str| {
+            let hex = status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .unwrap_or_else(|| panic!("no {name} in {status}"));
+            u64::from_str_radix(hex.trim(), 16).unwrap()
+        };
+        let mut ignored = mask("SigIgn:");
+        if let Some(machine) = emulated_on() {
+            // qemu-user keeps host signal 32 ignored for its own use and cannot
+            // reset it for the guest, so a host program the guest execs inherits it.
+            eprintln!("qemu-user on {machine}: signal 32 left out of the SigIgn check");
+            ignored &= !(1 << 31);
+        }
         assert_eq!(
-            masks,
-            ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"],
-            "{method:?}"
+            (mask("SigBlk:"), ignored),
+            (0, 0),
+            "{method:?}: blocked and ignored signal masks"
         );
         session.close();
         let status = session.wait().await;
@@ -136,10 +163,23 @@ async fn failures_carry_the_real_errno_and_stage() {
             libc::ENOENT,
         ),
     ];
+    let emulated = emulated_on();
     for method in methods() {
         for (command, stage, errno) in &cases {
+            if let (Some(machine), SpawnMethod::PosixSpawn, SpawnStage::Exec) =
+                (&emulated, method, stage)
+            {
+                // qemu-user runs glibc's CLONE_VFORK child as a plain fork, so
+                // posix_spawn returns before the exec and never sees its error.
+                eprintln!(
+                    "qemu-user on {machine}: posix_spawn exec error of {command:?} not checked"
+                );
+                continue;
+            }
             let pair = openpty(WindowSize::default()).unwrap();
-            let err = spawn_using(command, &pair, method).unwrap_err();
+            let Err(err) = spawn_using(command, &pair, method) else {
+                panic!("{method:?} {command:?}: spawned");
+            };
             assert_eq!(
                 (err.stage, err.error.raw_os_error()),
                 (*stage, Some(*errno)),
