@@ -1,9 +1,11 @@
 // Runs checks.mjs under Node and under the Bun and Deno binaries that the
-// devDependencies `bun` and `deno` install from npm (their platform packages,
-// @oven/bun-* and @deno/*). A runtime with no binary for this platform is
-// reported as not run; a check that fails on a runtime that ran fails this.
+// npm packages `bun` and `deno` bring (their platform packages @oven/bun-*
+// and @deno/* carry the binaries), installed here by `npm ci` from this
+// directory's own lock file when they are not installed yet. A runtime with
+// no binary for this platform is reported as not run; a check that fails on a
+// runtime that ran fails this.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +31,25 @@ function firstFound(candidates) {
     if (path) return path;
   }
   return null;
+}
+
+const wanted = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')).devDependencies;
+const installed = (name) => {
+  try {
+    return JSON.parse(readFileSync(join(here, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+};
+// Both have builds for glibc Linux and macOS on x64 and arm64; Deno none for musl.
+const musl = process.platform === 'linux' && !process.report?.getReport().header.glibcVersionRuntime;
+const expected = ['linux', 'darwin'].includes(process.platform) && ['x64', 'arm64'].includes(process.arch) && !musl;
+let installFailed = false;
+if (Object.entries(wanted).some(([name, version]) => installed(name) !== version)) {
+  console.log(`=== npm ci in ${here}`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: here, stdio: 'inherit' });
+  installFailed = result.status !== 0;
 }
 
 const runtimes = [
@@ -58,9 +79,15 @@ const runtimes = [
 
 const summary = [];
 let failed = false;
+if (installFailed) {
+  summary.push(`npm ci of the runtimes failed${expected ? '' : ` (expected here: no build of every runtime for ${os}-${process.arch}${musl ? ' musl' : ''})`}`);
+  if (expected) failed = true;
+}
 for (const runtime of runtimes) {
   if (!runtime.command) {
-    summary.push(`${runtime.name}: not run (no binary for ${os}-${process.arch} in node_modules)`);
+    summary.push(`${runtime.name}: not run (no binary for ${os}-${process.arch}${musl ? ' musl' : ''} in node_modules)`);
+    // Where npm has a build, a missing binary is a failure.
+    if (expected) failed = true;
     continue;
   }
   console.log(`\n=== ${runtime.name}: ${runtime.command}`);
