@@ -45,7 +45,7 @@ impl Failure {
         Failure {
             code: errno_name(error),
             syscall,
-            detail: detail(error),
+            detail: detail(error) + pty_limit_hint(error, syscall),
             stage: None,
         }
     }
@@ -88,6 +88,24 @@ impl Failure {
         };
         build().unwrap_or_else(|e| e)
     }
+}
+
+/// macOS hands out at most `kern.tty.ptmx_max` PTYs at once (511 unless
+/// raised); opening `/dev/ptmx` beyond that fails with ENXIO, which says
+/// nothing of the cause.
+#[cfg(target_os = "macos")]
+fn pty_limit_hint(error: &io::Error, syscall: &str) -> &'static str {
+    match (syscall, error.raw_os_error()) {
+        ("openpty", Some(nix::libc::ENXIO | nix::libc::EAGAIN)) => {
+            "; macOS allows 511 PTYs at once by default (sysctl kern.tty.ptmx_max)"
+        }
+        _ => "",
+    }
+}
+
+#[cfg(not(target_os = "macos"))]
+fn pty_limit_hint(_: &io::Error, _: &str) -> &'static str {
+    ""
 }
 
 /// The call that watches a child's exit, named in a failure to watch it.
