@@ -5,7 +5,9 @@
 //! else is safe code on top of these functions and of `nix`.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::os::fd::{FromRawFd, RawFd};
 
 use crate::size::WindowSize;
 

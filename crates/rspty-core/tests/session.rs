@@ -165,6 +165,33 @@ async fn the_parent_holds_the_slave_until_the_exit_is_seen() {
     assert_eq!(collect(&session).await, b"go\r\ngot go\r\n");
 }
 
+/// `waitid(P_PID, WEXITED | WNOWAIT)` through libc: nix has no `waitid` on
+/// macOS, where this order matters most.
+fn wait_for_exit_without_reaping(pid: nix::unistd::Pid) {
+    loop {
+        // SAFETY: siginfo_t is plain data that waitid fills in; all-zero is a valid start.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid writes one siginfo_t through a pointer valid for the call.
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid.as_raw() as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if rc == 0 {
+            return;
+        }
+        let error = std::io::Error::last_os_error();
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::Interrupted,
+            "waitid: {error}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn output_written_before_the_relay_starts_is_all_there() {
     // The child writes and exits before the relay's first read (the order in
@@ -179,11 +206,7 @@ async fn output_written_before_the_relay_starts_is_all_there() {
         .expect("spawn");
         let pid = nix::unistd::Pid::from_raw(child.pid());
         // Wait, without reaping, until the child has exited.
-        nix::sys::wait::waitid(
-            nix::sys::wait::Id::Pid(pid),
-            nix::sys::wait::WaitPidFlag::WEXITED | nix::sys::wait::WaitPidFlag::WNOWAIT,
-        )
-        .expect("waitid");
+        wait_for_exit_without_reaping(pid);
         let session = Pty::start(pair, child, PtyOptions::default()).expect("session");
         assert_eq!(session.wait().await.code, Some(0));
         assert_eq!(collect(&session).await.len(), SIZE);
