@@ -97,7 +97,7 @@ impl Failure {
 fn pty_limit_hint(error: &io::Error, syscall: &str) -> &'static str {
     match (syscall, error.raw_os_error()) {
         ("openpty", Some(nix::libc::ENXIO | nix::libc::EAGAIN)) => {
-            "; macOS allows 511 PTYs at once by default (sysctl kern.tty.ptmx_max)"
+            "; macOS allows 511 PTYs at once by default, see sysctl kern.tty.ptmx_max"
         }
         _ => "",
     }
