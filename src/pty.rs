@@ -93,6 +93,7 @@ pub fn spawn(
             .high_water_mark
             .map(|b| b as usize)
             .unwrap_or(rspty_core::DEFAULT_HIGH_WATER_MARK),
+        tap: None,
     };
     let live = live_ptys(env)?;
     settle::on_blocking_thread(env, "spawn", move || {

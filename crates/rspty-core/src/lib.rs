@@ -16,6 +16,7 @@ pub mod relay;
 mod size;
 pub mod spawn;
 mod sys;
+pub mod tap;
 
 pub use child::{Child, ExitStatus};
 pub use copy::{copy, CopyOptions, Filter};
@@ -25,3 +26,4 @@ pub use relay::{
 };
 pub use size::WindowSize;
 pub use spawn::{spawn, spawn_on_slave, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};
+pub use tap::OutputTap;

@@ -282,7 +282,14 @@ fn cell(grid_cell: &GridCell) -> Cell {
         if let Some(marks) = grid_cell.zerowidth() {
             text.extend(marks);
         }
-        (text, if flags.contains(Flags::WIDE_CHAR) { 2 } else { 1 })
+        (
+            text,
+            if flags.contains(Flags::WIDE_CHAR) {
+                2
+            } else {
+                1
+            },
+        )
     };
     Cell {
         text,

@@ -204,7 +204,12 @@ pub(crate) fn render(screen: &Screen) -> String {
                     break;
                 }
             }
-            let _ = write!(out, r#"<tspan x="{}"{}>{run}</tspan>"#, x(start), style.attributes());
+            let _ = write!(
+                out,
+                r#"<tspan x="{}"{}>{run}</tspan>"#,
+                x(start),
+                style.attributes()
+            );
         }
         out.push_str("</text>");
     }

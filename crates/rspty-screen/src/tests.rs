@@ -53,7 +53,10 @@ fn attributes_and_colours() {
     let cells = s.cells(0).unwrap();
     let a = &cells[0];
     assert!(a.bold && a.italic && a.underline && a.inverse && !a.dim);
-    assert_eq!((cells[1].fg, cells[1].bg), (Color::Indexed(200), Color::Rgb(1, 2, 3)));
+    assert_eq!(
+        (cells[1].fg, cells[1].bg),
+        (Color::Indexed(200), Color::Rgb(1, 2, 3))
+    );
     assert!(!cells[1].bold);
     assert!(cells[2].dim && cells[2].strikethrough);
     assert_eq!(cells[2].fg, Color::Indexed(12));

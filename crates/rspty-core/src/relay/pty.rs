@@ -17,20 +17,25 @@ use crate::pty::{openpty, PtyPair};
 use crate::size::WindowSize;
 use crate::spawn::{spawn, Command, SpawnError, SpawnStage};
 use crate::sys;
+use crate::tap::OutputTap;
 
 /// The output queue's default bound: reading pauses once this much output
 /// waits for the consumer.
 pub const DEFAULT_HIGH_WATER_MARK: usize = 256 * 1024;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub struct PtyOptions {
     pub high_water_mark: usize,
+    /// Sees all output as it is read; see [`crate::tap`] for what it
+    /// changes in the output queue.
+    pub tap: Option<Arc<dyn OutputTap>>,
 }
 
 impl Default for PtyOptions {
     fn default() -> Self {
         PtyOptions {
             high_water_mark: DEFAULT_HIGH_WATER_MARK,
+            tap: None,
         }
     }
 }
@@ -77,13 +82,17 @@ impl Pty {
             master,
             tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE,
         )?);
-        let output = Arc::new(OutputQueue::new(options.high_water_mark));
+        let output = Arc::new(match options.tap {
+            Some(_) => OutputQueue::detachable(options.high_water_mark),
+            None => OutputQueue::new(options.high_water_mark),
+        });
         let (input, pending) = input_queue();
         let (exit_tx, exit) = watch::channel(None);
         let close = Arc::new(Notify::new());
         let signaller = child.signaller();
         let slot: MasterSlot = Arc::new(Mutex::new(Some(master)));
-        let relay = Relay::new(slot.clone(), slave, output.clone(), pending, exit_tx);
+        let mut relay = Relay::new(slot.clone(), slave, output.clone(), pending, exit_tx);
+        relay.tap = options.tap;
         tokio::spawn(relay.run(child, close.clone()));
         Ok(Pty {
             pid: signaller.pid(),
@@ -104,6 +113,13 @@ impl Pty {
     /// `None` once the output has ended.
     pub async fn read(&self) -> Option<Vec<u8>> {
         self.output.pop().await.map(Chunk::into_vec)
+    }
+
+    /// Raw output bytes dropped because the queue detached: a tap was
+    /// given and nobody read before the queue's bound was reached (see
+    /// [`crate::tap`]).
+    pub fn dropped(&self) -> u64 {
+        self.output.dropped()
     }
 
     /// The next chunk of output without waiting. When there is none yet, the

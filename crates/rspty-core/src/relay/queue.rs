@@ -72,6 +72,13 @@ struct State {
     ended: bool,
     /// A `try_pop` found nothing and waits for `on_readable`.
     armed: bool,
+    /// The queue may detach (it serves an output tap) and nobody has read yet.
+    detachable: bool,
+    /// The bound was reached before any read: later output is dropped
+    /// (see [`crate::tap`]).
+    detached: bool,
+    /// Bytes dropped since the queue detached.
+    dropped: u64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -89,16 +96,39 @@ impl OutputQueue {
         }
     }
 
-    pub(crate) fn is_full(&self) -> bool {
-        lock(&self.state).len >= self.high_water_mark
+    /// A queue beside an output tap: until a first read, reaching the bound
+    /// detaches it instead of filling it (see [`crate::tap`]).
+    pub(crate) fn detachable(high_water_mark: usize) -> Self {
+        let queue = OutputQueue::new(high_water_mark);
+        lock(&queue.state).detachable = true;
+        queue
     }
 
-    /// Appends one read's bytes.
+    pub(crate) fn is_full(&self) -> bool {
+        let state = lock(&self.state);
+        !state.detached && state.len >= self.high_water_mark
+    }
+
+    /// Bytes dropped since the queue detached.
+    pub(crate) fn dropped(&self) -> u64 {
+        lock(&self.state).dropped
+    }
+
+    /// Appends one read's bytes; or counts them as dropped once the queue
+    /// has detached.
     pub(crate) fn push(&self, read: Vec<u8>) {
         let armed = {
             let mut state = lock(&self.state);
+            if state.detached {
+                state.dropped += read.len() as u64;
+                return;
+            }
             state.len += read.len();
             state.reads.push_back(read);
+            if state.detachable && state.len >= self.high_water_mark {
+                state.detachable = false;
+                state.detached = true;
+            }
             std::mem::take(&mut state.armed)
         };
         self.wake(armed);
@@ -172,6 +202,8 @@ impl OutputQueue {
 
     /// Takes the oldest reads, up to the bound (at least one), if any.
     fn take(&self, state: &mut State) -> Option<Chunk> {
+        // A reader has come: the queue stays attached from now on.
+        state.detachable = false;
         let mut chunk = Chunk::default();
         while chunk.len < self.high_water_mark {
             let Some(read) = state.reads.pop_front() else {
@@ -305,5 +337,32 @@ mod tests {
         writer.await.unwrap();
         queue.end();
         assert_eq!(queue.pop().await, None);
+    }
+
+    #[test]
+    fn a_detachable_queue_drops_what_comes_after_its_bound_until_read() {
+        let queue = OutputQueue::detachable(4);
+        queue.push(b"abc".to_vec());
+        assert!(!queue.is_full());
+        queue.push(b"de".to_vec());
+        // Reaching the bound detached it: not full, later bytes dropped.
+        assert!(!queue.is_full());
+        queue.push(b"fgh".to_vec());
+        assert_eq!(queue.dropped(), 3);
+        let TryRead::Chunk(chunk) = queue.try_pop() else {
+            panic!("the bytes held when it detached");
+        };
+        assert_eq!(chunk.into_vec(), b"abcde");
+        queue.push(b"ij".to_vec());
+        assert_eq!(queue.dropped(), 5);
+    }
+
+    #[test]
+    fn a_detachable_queue_read_before_its_bound_keeps_its_backpressure() {
+        let queue = OutputQueue::detachable(4);
+        assert_eq!(queue.try_pop(), TryRead::Empty);
+        queue.push(b"abcde".to_vec());
+        assert!(queue.is_full());
+        assert_eq!(queue.dropped(), 0);
     }
 }

@@ -23,6 +23,7 @@ use super::phase::Phase;
 use super::queue::OutputQueue;
 use crate::child::{Child, ExitStatus};
 use crate::sys;
+use crate::tap::OutputTap;
 
 /// How long a child may outlive the hang-up of
 /// [`Pty::close`](super::Pty::close) before it is killed.
@@ -74,6 +75,8 @@ pub(crate) struct Relay {
     /// The parent's slave fd, held until the child's exit has been seen.
     pub(crate) slave: Option<OwnedFd>,
     pub(crate) output: Arc<OutputQueue>,
+    /// Sees every read before the queue (a screen model).
+    pub(crate) tap: Option<Arc<dyn OutputTap>>,
     pub(crate) input: PendingWrites,
     pub(crate) input_open: bool,
     pub(crate) pending: Option<WriteRequest>,
@@ -95,6 +98,7 @@ impl Relay {
             master,
             slave: Some(slave),
             output,
+            tap: None,
             input,
             input_open: true,
             pending: None,
@@ -284,6 +288,9 @@ impl Relay {
 
     fn end_output(&self) {
         self.output.end();
+        if let Some(tap) = &self.tap {
+            tap.ended();
+        }
     }
 
     /// Reads until the master would block, ends, or the pass is full, and
@@ -308,6 +315,9 @@ impl Relay {
                     Err(_) => break Fill::End,
                 }
             };
+            if let (Some(tap), false) = (&self.tap, scratch.is_empty()) {
+                tap.output(scratch);
+            }
             let read = scratch.len();
             if read >= OWN_READ {
                 // A large read is handed over as it is, and the reactor
