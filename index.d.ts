@@ -31,6 +31,13 @@ export declare class NativePty {
    * promise that resolves once it has taken the rest.
    */
   write(data: Uint8Array): Promise<void> | null
+  /** The screen model, when spawned with one. */
+  screen(): NativeScreen | null
+  /**
+   * Raw output bytes dropped because nobody read them (see the screen
+   * option).
+   */
+  get droppedBytes(): number
   resize(cols: number, rows: number): void
   /** Signals the child's process group; false once the child was reaped. */
   kill(signal: number): boolean
@@ -38,6 +45,33 @@ export declare class NativePty {
   close(): void
   ref(): void
   unref(): void
+}
+
+export declare class NativeScreen {
+  /** A standalone screen, fed with `feed()`. */
+  constructor(cols: number, rows: number, scrollback: number)
+  feed(data: Uint8Array): void
+  resize(cols: number, rows: number): void
+  text(): string
+  snapshot(scrollback: boolean): NativeSnapshot
+  /** The cells of visible row `row`; null past the last row. */
+  cells(row: number): Array<NativeCell> | null
+  toSVG(): string
+  /** Bytes parsed so far. */
+  get fed(): number
+  /**
+   * Milliseconds since the last output was parsed (or since the screen
+   * was made).
+   */
+  get quietMs(): number
+  /** The output that feeds this screen has ended. */
+  get ended(): boolean
+  /**
+   * Asks for the change callback after the next batch. Returns false,
+   * without arming, when more than `seen` bytes were parsed already (the
+   * caller looks again instead) or the output has ended.
+   */
+  arm(seen: number): boolean
 }
 
 /** A terminal put in raw mode; `restore()` gives it back its mode. */
@@ -60,9 +94,42 @@ export declare function enterRawMode(fd: number): RawMode
 /** The window size of the terminal behind `fd`. */
 export declare function getWindowSize(fd: number): WindowSize
 
+/** A cell; colours are encoded as in `color_code`. */
+export interface NativeCell {
+  text: string
+  width: number
+  fg: number
+  bg: number
+  bold: boolean
+  dim: boolean
+  italic: boolean
+  underline: boolean
+  inverse: boolean
+  strikethrough: boolean
+  hidden: boolean
+}
+
+export interface NativeCursor {
+  row: number
+  col: number
+  visible: boolean
+}
+
 export interface NativeExitStatus {
   code?: number
   signal?: number
+}
+
+export interface NativeSnapshot {
+  cols: number
+  rows: number
+  lines: Array<string>
+  cursor: NativeCursor
+  title: string
+  alternate: boolean
+  /** Bytes parsed so far (to tell whether the screen changed since). */
+  fed: number
+  scrollback?: Array<string>
 }
 
 /** Allocates a PTY pair (both ends close-on-exec, blocking). */
@@ -83,7 +150,7 @@ export declare function setWindowSize(fd: number, cols: number, rows: number): v
  * one blocking thread (off the JavaScript thread). Resolves once the
  * program has been executed.
  */
-export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void), onReadable: (() => void)): Promise<NativePty>
+export declare function spawn(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void), onReadable: (() => void), onScreen: (() => void)): Promise<NativePty>
 
 /** Starts the program of `request` on the slave `slave` (device `path`). */
 export declare function spawnOnSlave(request: SpawnRequest, slave: number, path: string): Promise<NativeChild>
@@ -105,6 +172,8 @@ export interface SpawnRequest {
   cols: number
   rows: number
   highWaterMark?: number
+  /** Keep a screen model with this many rows of scrollback. */
+  screen?: number
 }
 
 /** The size of a terminal in character cells. */

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeChild = nativeBinding.NativeChild
 module.exports.NativePty = nativeBinding.NativePty
+module.exports.NativeScreen = nativeBinding.NativeScreen
 module.exports.RawMode = nativeBinding.RawMode
 module.exports.copy = nativeBinding.copy
 module.exports.DEFAULT_HIGH_WATER_MARK = nativeBinding.DEFAULT_HIGH_WATER_MARK

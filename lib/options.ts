@@ -1,5 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import native = require('./native.js');
+import { scrollbackOption } from './screen.js';
 import { cString, dimension, object, rangeError, typeError } from './validate.js';
 
 /** The window size a PTY starts with when none is given. */
@@ -29,6 +30,17 @@ export interface SpawnOptions {
    * {@link DEFAULT_HIGH_WATER_MARK} (256 KiB).
    */
   highWaterMark?: number;
+  /**
+   * Keep a screen model of what the terminal shows, on `pty.screen`: `true`,
+   * or `{ scrollback }` (rows kept above the screen, default 1000). It is fed
+   * in the engine with every byte the program writes. While nothing has read
+   * the raw output (iterator, `expect()`), the raw output does not hold the
+   * program back: once `highWaterMark` bytes are waiting, later raw bytes are
+   * dropped (counted in `pty.droppedBytes`) and the screen still gets them.
+   * A reader that started before that keeps every byte, with the usual
+   * backpressure.
+   */
+  screen?: boolean | { scrollback?: number };
 }
 
 export interface ResolvedSpawn {
@@ -90,6 +102,13 @@ export function resolveSpawn(file: unknown, args: unknown, options: unknown): Re
     }
     highWaterMark = value;
   }
+  let screen: number | undefined;
+  if (opts.screen !== undefined && opts.screen !== false) {
+    if (opts.screen === true) screen = scrollbackOption(undefined, 'options.screen.scrollback');
+    else if (typeof opts.screen === 'object' && opts.screen !== null && !Array.isArray(opts.screen)) {
+      screen = scrollbackOption((opts.screen as { scrollback?: unknown }).scrollback, 'options.screen.scrollback');
+    } else throw typeError('options.screen must be a boolean or an object { scrollback }');
+  }
   return {
     request: {
       file: file as string,
@@ -100,6 +119,7 @@ export function resolveSpawn(file: unknown, args: unknown, options: unknown): Re
       cols,
       rows,
       highWaterMark,
+      screen,
     },
     signal,
   };

@@ -3,6 +3,8 @@ import { abortError, closedError, exitedError, nativeFailure, spawnError, transl
 import { resolveSpawn, type SpawnOptions } from './options.js';
 import { Input } from './input.js';
 import { Output } from './output.js';
+import { Expecter, type ExpectOptions, type ExpectResult } from './expect.js';
+import { Screen } from './screen.js';
 import { exitStatus, signalNumber, type ExitStatus } from './signals.js';
 import { dimension, typeError } from './validate.js';
 
@@ -24,6 +26,8 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
   #rows: number;
   #status: ExitStatus | null = null;
   #closing: Promise<void> | null = null;
+  #screen: Screen | null;
+  #expecter: Expecter | null = null;
 
   /** @internal */
   constructor(
@@ -32,7 +36,9 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
     cols: number,
     rows: number,
     exited: Promise<ExitStatus>,
+    screen: Screen | null = null,
   ) {
+    this.#screen = screen;
     this.#native = handle;
     this.#input = new Input(handle);
     this.#output = output;
@@ -40,6 +46,45 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
     this.#cols = cols;
     this.#rows = rows;
     this.exited = exited.then((status) => (this.#status = status));
+  }
+
+  /**
+   * What the terminal shows (spawn with `{ screen: true }`): a screen model
+   * fed in the engine with everything the program writes. Throws when the PTY
+   * was spawned without one.
+   */
+  get screen(): Screen {
+    if (!this.#screen) throw typeError('pty.screen: spawn with { screen: true } to keep a screen', 'ERR_INVALID_STATE');
+    return this.#screen;
+  }
+
+  /**
+   * Raw output bytes dropped because nothing read them (see the `screen`
+   * option of spawn()); 0 otherwise.
+   */
+  get droppedBytes(): number {
+    return this.#native.droppedBytes;
+  }
+
+  /**
+   * Like pexpect's expect(): reads the output until one of the patterns
+   * (strings or RegExps) matches, and resolves with which one (`index`), the
+   * `match` and the output `before` it. The output is consumed up to the end
+   * of the match; the rest stays for the next expect(). It reads the output
+   * itself (as decoded UTF-8 text), so the bytes it reads do not reach the
+   * async iterator: use one or the other. Rejects on timeout, or when the
+   * output ends without a match, with an error whose `before` holds what was
+   * read.
+   */
+  expect(patterns: string | RegExp | ReadonlyArray<string | RegExp>, options?: ExpectOptions): Promise<ExpectResult> {
+    this.#expecter ??= new Expecter(this.#output);
+    return this.#expecter.expect(patterns, options);
+  }
+
+  /** Writes `text` and Enter ('\r', what a terminal sends for the key). */
+  writeLine(text = ''): Promise<void> {
+    if (typeof text !== 'string') throw typeError(`text must be a string, got ${text === null ? 'null' : typeof text}`);
+    return this.write(`${text}\r`);
   }
 
   get cols(): number {
@@ -161,18 +206,22 @@ export async function spawn(
   let resolveExit!: (status: ExitStatus) => void;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
   const output = new Output();
+  let screen: Screen | null = null;
   let handle: native.NativePty;
   try {
     handle = await native.spawn(
       request,
       (status) => resolveExit(exitStatus(status)),
       () => output.readable(),
+      () => screen?.changed(),
     );
   } catch (error) {
     throw spawnError(error, request);
   }
   output.attach(handle);
-  const pty = new Pty(handle, output, request.cols, request.rows, exited);
+  const nativeScreen = handle.screen();
+  if (nativeScreen) screen = Screen.fromNative(nativeScreen);
+  const pty = new Pty(handle, output, request.cols, request.rows, exited, screen);
   if (signal) {
     const abort = () => pty.kill('SIGKILL');
     if (signal.aborted) abort();

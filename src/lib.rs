@@ -20,6 +20,7 @@ mod error;
 mod fd;
 mod pty;
 mod request;
+mod screen;
 mod settle;
 mod terminal;
 

@@ -12,6 +12,7 @@ use crate::chunk::OutputChunk;
 use crate::environment::live_ptys;
 use crate::error::Failure;
 use crate::request::SpawnRequest;
+use crate::screen::{ChangeCallback, NativeScreen, ScreenState, ScreenTap};
 use crate::settle;
 use crate::terminal::window_size;
 
@@ -73,6 +74,7 @@ pub struct NativePty {
     waiting: std::cell::Cell<bool>,
     /// Not unref'd by the user.
     referenced: std::cell::Cell<bool>,
+    screen: Option<Arc<ScreenState>>,
 }
 
 /// Allocates a PTY, starts the program on it and starts its relay, all on
@@ -85,15 +87,23 @@ pub fn spawn(
     // Spelled out: the typings are generated from these types as written.
     on_exit: ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>,
     on_readable: ThreadsafeFunction<(), (), (), Status, false, true>,
+    // Called after a parsed batch when a screen watcher armed it; unused without a screen.
+    on_screen: ThreadsafeFunction<(), (), (), Status, false, true>,
 ) -> Result<Object<'_>> {
     let size = window_size(request.cols, request.rows)?;
     let command = request.command();
+    let screen = request.screen.map(|scrollback| {
+        let on_screen: ChangeCallback = on_screen;
+        ScreenState::new(size.cols, size.rows, scrollback as usize, Some(on_screen))
+    });
     let options = PtyOptions {
         high_water_mark: request
             .high_water_mark
             .map(|b| b as usize)
             .unwrap_or(rspty_core::DEFAULT_HIGH_WATER_MARK),
-        tap: None,
+        tap: screen
+            .clone()
+            .map(|state| Arc::new(ScreenTap(state)) as Arc<dyn rspty_core::OutputTap>),
     };
     let live = live_ptys(env)?;
     settle::on_blocking_thread(env, "spawn", move || {
@@ -119,6 +129,7 @@ pub fn spawn(
             on_readable,
             waiting: false.into(),
             referenced: true.into(),
+            screen,
         })
     })
 }
@@ -163,9 +174,26 @@ impl NativePty {
         }
     }
 
+    /// The screen model, when spawned with one.
+    #[napi]
+    pub fn screen(&self) -> Option<NativeScreen> {
+        self.screen.clone().map(NativeScreen::of)
+    }
+
+    /// Raw output bytes dropped because nobody read them (see the screen
+    /// option).
+    #[napi(getter)]
+    pub fn dropped_bytes(&self) -> f64 {
+        self.pty.dropped() as f64
+    }
+
     #[napi]
     pub fn resize(&self, env: Env, cols: u32, rows: u32) -> Result<()> {
         let size = window_size(cols, rows)?;
+        // The model first: what the program draws after SIGWINCH is for the new size.
+        if let Some(screen) = &self.screen {
+            screen.resize(size.cols, size.rows);
+        }
         self.pty
             .resize(size)
             .map_err(|e| Failure::os(&e, "ioctl").into_error(&env))

@@ -17,6 +17,8 @@ pub struct SpawnRequest {
     pub cols: u32,
     pub rows: u32,
     pub high_water_mark: Option<u32>,
+    /// Keep a screen model with this many rows of scrollback.
+    pub screen: Option<u32>,
 }
 
 impl SpawnRequest {

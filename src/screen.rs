@@ -1,0 +1,268 @@
+//! `NativeScreen`: a screen model, standalone (fed from JavaScript) or fed
+//! by a PTY's relay on the reactor thread (an output tap).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use rspty_core::OutputTap;
+use rspty_screen::{Color, Screen};
+
+/// Called after a parsed batch of output when JavaScript asked for it (see
+/// `NativeScreen::arm`). Weak: it never holds the event loop open.
+pub type ChangeCallback = ThreadsafeFunction<(), (), (), Status, false, true>;
+
+/// A screen and what its watchers need: how much was fed, when output last
+/// came, whether it ended, and the callback to call after the next batch.
+pub struct ScreenState {
+    screen: Mutex<Screen>,
+    /// Bytes fed so far; changes after each batch.
+    fed: AtomicU64,
+    last_output: Mutex<Instant>,
+    ended: AtomicBool,
+    armed: AtomicBool,
+    on_change: Option<ChangeCallback>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl ScreenState {
+    pub fn new(
+        cols: u16,
+        rows: u16,
+        scrollback: usize,
+        on_change: Option<ChangeCallback>,
+    ) -> Arc<ScreenState> {
+        Arc::new(ScreenState {
+            screen: Mutex::new(Screen::new(cols, rows, scrollback)),
+            fed: AtomicU64::new(0),
+            last_output: Mutex::new(Instant::now()),
+            ended: AtomicBool::new(false),
+            armed: AtomicBool::new(false),
+            on_change,
+        })
+    }
+
+    fn feed(&self, bytes: &[u8]) {
+        {
+            let mut screen = lock(&self.screen);
+            screen.feed(bytes);
+            // Counted under the screen's lock: a watcher that read the count
+            // with the screen has seen exactly those bytes parsed.
+            self.fed.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+        }
+        *lock(&self.last_output) = Instant::now();
+        self.changed();
+    }
+
+    fn changed(&self) {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            if let Some(callback) = &self.on_change {
+                callback.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        }
+    }
+
+    pub fn resize(&self, cols: u16, rows: u16) {
+        lock(&self.screen).resize(cols, rows);
+    }
+}
+
+/// The relay's tap: every read pass is parsed on the reactor thread.
+pub struct ScreenTap(pub Arc<ScreenState>);
+
+impl OutputTap for ScreenTap {
+    fn output(&self, bytes: &[u8]) {
+        self.0.feed(bytes);
+    }
+
+    fn ended(&self) {
+        self.0.ended.store(true, Ordering::SeqCst);
+        self.0.changed();
+    }
+}
+
+#[napi(object)]
+pub struct NativeCursor {
+    pub row: u32,
+    pub col: u32,
+    pub visible: bool,
+}
+
+#[napi(object)]
+pub struct NativeSnapshot {
+    pub cols: u32,
+    pub rows: u32,
+    pub lines: Vec<String>,
+    pub cursor: NativeCursor,
+    pub title: String,
+    pub alternate: bool,
+    /// Bytes parsed so far (to tell whether the screen changed since).
+    pub fed: f64,
+    pub scrollback: Option<Vec<String>>,
+}
+
+/// A cell; colours are encoded as in `color_code`.
+#[napi(object)]
+pub struct NativeCell {
+    pub text: String,
+    pub width: u32,
+    pub fg: i32,
+    pub bg: i32,
+    pub bold: bool,
+    pub dim: bool,
+    pub italic: bool,
+    pub underline: bool,
+    pub inverse: bool,
+    pub strikethrough: bool,
+    pub hidden: bool,
+}
+
+/// -1 for the default colour, 0-255 for a palette entry, 0x1000000 + RGB
+/// for a 24-bit colour.
+fn color_code(color: Color) -> i32 {
+    match color {
+        Color::Default => -1,
+        Color::Indexed(i) => i.into(),
+        Color::Rgb(r, g, b) => {
+            0x100_0000 | (i32::from(r) << 16) | (i32::from(g) << 8) | i32::from(b)
+        }
+    }
+}
+
+fn dimension(value: u32, name: &str) -> Result<u16> {
+    u16::try_from(value).ok().filter(|v| *v > 0).ok_or_else(|| {
+        Error::new(
+            Status::InvalidArg,
+            format!("{name} must be an integer from 1 to 65535"),
+        )
+    })
+}
+
+#[napi]
+pub struct NativeScreen {
+    state: Arc<ScreenState>,
+}
+
+impl NativeScreen {
+    pub fn of(state: Arc<ScreenState>) -> NativeScreen {
+        NativeScreen { state }
+    }
+}
+
+#[napi]
+impl NativeScreen {
+    /// A standalone screen, fed with `feed()`.
+    #[napi(constructor)]
+    pub fn new(cols: u32, rows: u32, scrollback: u32) -> Result<NativeScreen> {
+        let (cols, rows) = (dimension(cols, "cols")?, dimension(rows, "rows")?);
+        Ok(NativeScreen {
+            state: ScreenState::new(cols, rows, scrollback as usize, None),
+        })
+    }
+
+    #[napi]
+    pub fn feed(&self, data: &[u8]) {
+        self.state.feed(data);
+    }
+
+    #[napi]
+    pub fn resize(&self, cols: u32, rows: u32) -> Result<()> {
+        self.state
+            .resize(dimension(cols, "cols")?, dimension(rows, "rows")?);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn text(&self) -> String {
+        lock(&self.state.screen).text()
+    }
+
+    #[napi]
+    pub fn snapshot(&self, scrollback: bool) -> NativeSnapshot {
+        let screen = lock(&self.state.screen);
+        let cursor = screen.cursor();
+        NativeSnapshot {
+            cols: screen.cols().into(),
+            rows: screen.rows().into(),
+            lines: screen.lines(),
+            cursor: NativeCursor {
+                row: cursor.row.into(),
+                col: cursor.col.into(),
+                visible: cursor.visible,
+            },
+            title: screen.title(),
+            alternate: screen.alternate(),
+            fed: self.state.fed.load(Ordering::SeqCst) as f64,
+            scrollback: scrollback.then(|| screen.scrollback()),
+        }
+    }
+
+    /// The cells of visible row `row`; null past the last row.
+    #[napi]
+    pub fn cells(&self, row: u32) -> Option<Vec<NativeCell>> {
+        let row = u16::try_from(row).ok()?;
+        let cells = lock(&self.state.screen).cells(row)?;
+        Some(
+            cells
+                .into_iter()
+                .map(|c| NativeCell {
+                    text: c.text,
+                    width: c.width.into(),
+                    fg: color_code(c.fg),
+                    bg: color_code(c.bg),
+                    bold: c.bold,
+                    dim: c.dim,
+                    italic: c.italic,
+                    underline: c.underline,
+                    inverse: c.inverse,
+                    strikethrough: c.strikethrough,
+                    hidden: c.hidden,
+                })
+                .collect(),
+        )
+    }
+
+    #[napi(js_name = "toSVG")]
+    pub fn to_svg(&self) -> String {
+        lock(&self.state.screen).to_svg()
+    }
+
+    /// Bytes parsed so far.
+    #[napi(getter)]
+    pub fn fed(&self) -> f64 {
+        self.state.fed.load(Ordering::SeqCst) as f64
+    }
+
+    /// Milliseconds since the last output was parsed (or since the screen
+    /// was made).
+    #[napi(getter)]
+    pub fn quiet_ms(&self) -> f64 {
+        lock(&self.state.last_output).elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// The output that feeds this screen has ended.
+    #[napi(getter)]
+    pub fn ended(&self) -> bool {
+        self.state.ended.load(Ordering::SeqCst)
+    }
+
+    /// Asks for the change callback after the next batch. Returns false,
+    /// without arming, when more than `seen` bytes were parsed already (the
+    /// caller looks again instead) or the output has ended.
+    #[napi]
+    pub fn arm(&self, seen: f64) -> bool {
+        self.state.armed.store(true, Ordering::SeqCst);
+        let fed = self.state.fed.load(Ordering::SeqCst) as f64;
+        if fed != seen || self.state.ended.load(Ordering::SeqCst) {
+            self.state.armed.store(false, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+}
