@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // rspty [--cols N] [--rows N] [--record FILE] -- command [args...]
+// rspty screen [options] -- command [args...]  (see screen-cli.ts)
 import { constants } from 'node:os';
 import { AsciicastWriter } from './asciicast.js';
 import { callerSize, interact } from './interact.js';
 import { DEFAULT_COLS, DEFAULT_ROWS, DEFAULT_TERM } from './options.js';
+import { screenCommand } from './screen-cli.js';
 
 const USAGE = `Usage: rspty [--cols N] [--rows N] [--record FILE] -- command [args...]
+       rspty screen [--cols N] [--rows N] [--idle MS] [--timeout MS] [--format text|json|svg] -- command [args...]
 
 Runs the command in a new pseudo-terminal, relaying this terminal to it (in
 raw mode) like script(1), and exits with the command's exit code (128 + the
@@ -16,6 +19,9 @@ Options:
   --rows N         height of the terminal (default: this terminal's, else ${DEFAULT_ROWS})
   --record FILE    write an asciicast v2 recording of the output to FILE
   -h, --help       show this help
+
+rspty screen runs the command headless and prints its screen once it settles
+(see rspty screen --help).
 `;
 
 class UsageError extends Error {}
@@ -57,6 +63,7 @@ function parse(argv: string[]): Invocation | 'help' {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'screen') return screenCommand(argv.slice(1));
   let invocation: Invocation | 'help';
   try {
     invocation = parse(argv);
