@@ -114,6 +114,7 @@ async function record(
     LC_ALL: 'C.UTF-8',
     PS1: 'corpus$ ',
   };
+  writeFileSync(join(dir, 'notes.txt'), Array.from({ length: 200 }, (_, i) => `line ${i + 1} of the notes: alpha beta gamma ${i % 7 === 0 ? 'needle' : ''}`).join('\n') + '\n');
   const pty = await spawn(file, args, { ...size, cwd: dir, env });
   const rec = new Recorder(pty);
   const session: Session = {
@@ -132,7 +133,6 @@ async function record(
     },
   };
   try {
-    writeFileSync(join(dir, 'notes.txt'), Array.from({ length: 200 }, (_, i) => `line ${i + 1} of the notes: alpha beta gamma ${i % 7 === 0 ? 'needle' : ''}`).join('\n') + '\n');
     await script(session);
     await rec.ended;
     await pty.exited;
