@@ -193,7 +193,7 @@ test('rspty screen prints text, json and svg of the same screen', async (t) => {
   t.is(rows.join('\n').trimEnd(), text.stdout.trimEnd());
   t.is(root.getElementsByTagName('title')[0]?.textContent, 'T');
   const red = Array.from(root.getElementsByTagName('tspan')).find((s) => s.textContent === 'red');
-  t.is(red?.getAttribute('fill'), '#cd0000');
+  t.is(red?.getAttribute('fill'), '#cd3131');
   t.is(red?.getAttribute('font-weight'), 'bold');
 });
 

@@ -120,10 +120,10 @@ fn svg_has_one_text_per_row_holding_the_row() {
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.ends_with("</svg>\n"));
     assert_eq!(svg.matches("<text ").count(), 5);
-    assert!(svg.contains(r##"<tspan x="8" fill="#cd0000">red</tspan>"##));
+    assert!(svg.contains(r##"<tspan x="8" fill="#cd3131">red</tspan>"##));
     assert!(svg.contains("&amp; &lt;b&gt;"));
     // The blue background run covers ten cells.
-    assert!(svg.contains(r##"width="84" height="18" fill="#0000ee""##));
+    assert!(svg.contains(r##"width="84" height="18" fill="#2472c8""##));
     // Wide characters each get their own position.
     assert!(svg.contains(r#"<tspan x="8">日</tspan><tspan x="24.8">本</tspan>"#));
 }
