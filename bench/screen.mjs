@@ -75,26 +75,27 @@ function timeIt(f, n) {
   return (performance.now() - t0) / n;
 }
 
-async function manyPtys(count) {
+async function manyPtys(count, fill = true) {
   const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
   global.gc?.();
   const before = rssMiB();
   const ptys = [];
   // Each prints 1,100 lines (scrollback full at 1,000 rows), then waits on stdin.
   for (let i = 0; i < count; i++) {
-    ptys.push(await rspty.spawn('/bin/sh', ['-c', 'seq -f "line %g of the scrollback, padded to look like real output" 1 1100; exec cat'], { screen: { scrollback: 1000 } }));
+    const script = fill ? 'seq -f "line %g of the scrollback, padded to look like real output" 1 1100; exec cat' : 'echo ready; exec cat';
+    ptys.push(await rspty.spawn('/bin/sh', ['-c', script], { screen: { scrollback: 1000 } }));
   }
-  await Promise.all(ptys.map((p) => p.screen.waitFor(/^line 1100 /m, { timeout: 120_000 })));
+  await Promise.all(ptys.map((p) => p.screen.waitFor(fill ? /^line 1100 /m : /^ready$/m, { timeout: 120_000 })));
   global.gc?.();
   const after = rssMiB();
   const history = ptys[0].screen.snapshot({ scrollback: true }).scrollback.length;
   await Promise.all(ptys.map((p) => p.close()));
-  return { ptys: count, rssBeforeMiB: before, rssAfterMiB: after, perPtyKiB: ((after - before) * 1024) / count, scrollbackRows: history };
+  return { ptys: count, filled: fill, rssBeforeMiB: before, rssAfterMiB: after, perPtyKiB: ((after - before) * 1024) / count, scrollbackRows: history };
 }
 
 if (process.argv[2] === '--one') {
   const [, , , kind, file, bytes] = process.argv;
-  const result = kind === 'snapshot' ? snapshotCost() : kind === 'many' ? await manyPtys(Number(file)) : await one(kind, file, Number(bytes));
+  const result = kind === 'snapshot' ? snapshotCost() : kind === 'many' ? await manyPtys(Number(file)) : kind === 'many-idle' ? await manyPtys(Number(file), false) : await one(kind, file, Number(bytes));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -118,6 +119,7 @@ try {
   );
   const snapshot = run('snapshot');
   const many = run('many', ptys);
+  const idle = run('many-idle', ptys);
   console.log(`cat of ${mib} MiB (${rounds} rounds, medians; MB = 10^6 bytes)`);
   console.log('| | MB/s | event-loop utilisation |\n|---|---:|---:|');
   console.log(`| rspty, raw output read by the iterator | ${summary.raw.mbPerSec.toFixed(1)} | ${summary.raw.elu.toFixed(3)} |`);
@@ -127,8 +129,9 @@ try {
   console.log(`same last row: ${summary.screen.lastLine === summary.xterm.lastLine} (${JSON.stringify(summary.screen.lastLine?.slice(0, 30))}...); raw bytes dropped with the screen: ${summary.screen.droppedBytes}`);
   console.log(`snapshot() of 200x50: ${(snapshot.snapshotMs * 1000).toFixed(1)} µs; text(): ${(snapshot.textMs * 1000).toFixed(1)} µs; toSVG(): ${snapshot.svgMs.toFixed(3)} ms`);
   console.log(`${many.ptys} PTYs with 80x24 screens and full 1,000-row scrollback: RSS ${many.rssBeforeMiB.toFixed(0)} -> ${many.rssAfterMiB.toFixed(0)} MiB (${many.perPtyKiB.toFixed(0)} KiB per PTY; ${many.scrollbackRows} rows kept)`);
+  console.log(`${idle.ptys} PTYs with 80x24 screens (scrollback 1,000) that printed one line: RSS ${idle.rssBeforeMiB.toFixed(0)} -> ${idle.rssAfterMiB.toFixed(0)} MiB (${idle.perPtyKiB.toFixed(0)} KiB per PTY)`);
   const json = option('json');
-  if (json) writeFileSync(json, JSON.stringify({ results, summary, snapshot, many }, null, 2));
+  if (json) writeFileSync(json, JSON.stringify({ results, summary, snapshot, many, idle }, null, 2));
 } finally {
   fixtures.cleanup();
 }
