@@ -259,18 +259,21 @@ export class Screen {
 
   /**
    * Resolves with the screen once no output came for `quiet` ms (default
-   * 300), or once a PTY's output has ended.
+   * 300), counted from this call at the earliest (so that after sending
+   * input it waits for the answer to settle), or once a PTY's output has
+   * ended.
    */
   waitForIdle(options?: IdleOptions): Promise<Snapshot> {
     const opts = object(options, 'options');
     const quiet = timeoutOption(opts.quiet, 'options.quiet') ?? DEFAULT_QUIET;
     let timer: NodeJS.Timeout | undefined;
+    const start = performance.now();
     return this.#watch(
       opts,
       `waitForIdle({ quiet: ${quiet} })`,
       (raw, recheck) => {
         clearTimeout(timer);
-        const since = this.#native.quietMs;
+        const since = Math.min(this.#native.quietMs, performance.now() - start);
         if (since >= quiet || this.#native.ended) return toSnapshot(raw);
         timer = setTimeout(recheck, quiet - since + 1);
         return undefined;
