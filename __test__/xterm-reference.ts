@@ -1,10 +1,7 @@
 // @xterm/headless (VS Code's emulator) as the reference screen: rows as
 // text (trailing blanks trimmed) and the cursor, for fidelity comparisons.
-import { Terminal, type ITerminalAddon } from '@xterm/headless';
-
-// The addon's typings import @xterm/xterm (the browser build), which is not installed.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Unicode11Addon } = require('@xterm/addon-unicode11') as { Unicode11Addon: new () => ITerminalAddon };
+import { Unicode11Addon } from '@xterm/addon-unicode11';
+import { Terminal } from '@xterm/headless';
 
 export interface ReferenceScreen {
   rows: string[];
