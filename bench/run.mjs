@@ -101,7 +101,7 @@ async function main() {
   const smoke = Boolean(opts.smoke);
   const rounds = opts.rounds ?? (smoke ? 1 : 5);
   const scenarios = pick(SCENARIOS, opts.only, 'scenario');
-  const contenders = pick(CONTENDERS, opts.contenders ?? (smoke ? ['rspty'] : undefined), 'contender').map(
+  const contenders = pick(CONTENDERS, opts.contenders ?? (smoke ? ['rspty', 'rspty-utf8', 'rspty-node-pty'] : undefined), 'contender').map(
     (entry) => ({ ...entry, version: contenderVersion(entry) }),
   );
 

@@ -20,7 +20,7 @@ export interface NativeFailure {
   code: string;
   syscall: string;
   detail: string;
-  stage?: 'input' | 'pty' | 'cwd' | 'exec' | 'watch';
+  stage?: 'input' | 'pty' | 'cwd' | 'exec' | 'watch' | 'credentials';
 }
 
 /** The engine's failure behind `error`, or null for any other error. */
@@ -62,6 +62,12 @@ export function spawnError(error: unknown, request: native.SpawnRequest): Error 
   switch (failure.stage) {
     case 'input':
       return typeError(`spawn ${request.file}: ${failure.detail}`, 'ERR_INVALID_ARG_VALUE');
+    case 'credentials':
+      return systemError(
+        `spawn ${request.file}: cannot switch to uid ${request.uid ?? '-'} gid ${request.gid ?? '-'}: ${detail}`,
+        failure.code,
+        { syscall: failure.syscall, path: request.file, spawnargs },
+      );
     case 'cwd':
       return systemError(`spawn ${request.file}: cwd ${request.cwd}: ${detail}`, failure.code, {
         syscall: failure.syscall,

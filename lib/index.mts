@@ -15,7 +15,7 @@ export const {
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_SCROLLBACK,
 } = rspty;
-export type { ExitStatus, PtyPair, SpawnOptions, SystemError, CopyOptions, ChunkHook, InteractOptions } from './index.js';
+export type { ExitStatus, ForegroundProcess, PixelSize, OutputOf, PtyPair, SpawnOptions, SystemError, CopyOptions, ChunkHook, InteractOptions } from './index.js';
 export type {
   ScreenOptions,
   Snapshot,

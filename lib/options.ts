@@ -41,11 +41,31 @@ export interface SpawnOptions {
    * backpressure.
    */
   screen?: boolean | { scrollback?: number };
+  /**
+   * 'utf8': the output comes as strings, decoded across chunk boundaries (a
+   * character split between two reads is never cut). Default (null): Buffers.
+   */
+  encoding?: 'utf8' | null;
+  /** The user the child switches to before exec (needs the privilege; EPERM otherwise). */
+  uid?: number;
+  /** The group the child switches to before exec, before the user. */
+  gid?: number;
 }
 
 export interface ResolvedSpawn {
   request: native.SpawnRequest;
   signal: AbortSignal | undefined;
+  encoding: 'utf8' | null;
+}
+
+/** A user or group id: an integer from 0 to 2^32 - 2. */
+export function id(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw typeError(`${name} must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < 0 || value > 2 ** 32 - 2) {
+    throw rangeError(`${name} must be an integer from 0 to 4294967294, got ${value}`);
+  }
+  return value;
 }
 
 function environment(value: unknown): Record<string, string> {
@@ -109,6 +129,10 @@ export function resolveSpawn(file: unknown, args: unknown, options: unknown): Re
       screen = scrollbackOption((opts.screen as { scrollback?: unknown }).scrollback, 'options.screen.scrollback');
     } else throw typeError('options.screen must be a boolean or an object { scrollback }');
   }
+  const encoding = opts.encoding ?? null;
+  if (encoding !== null && encoding !== 'utf8') {
+    throw typeError(`options.encoding must be 'utf8' or null, got ${JSON.stringify(encoding)}`, 'ERR_INVALID_ARG_VALUE');
+  }
   return {
     request: {
       file: file as string,
@@ -120,7 +144,10 @@ export function resolveSpawn(file: unknown, args: unknown, options: unknown): Re
       rows,
       highWaterMark,
       screen,
+      uid: id(opts.uid, 'options.uid'),
+      gid: id(opts.gid, 'options.gid'),
     },
     signal,
+    encoding,
   };
 }

@@ -1,17 +1,63 @@
+import { StringDecoder } from 'node:string_decoder';
 import native = require('./native.js');
-import { abortError, closedError, exitedError, nativeFailure, spawnError, translate } from './errors.js';
+import { abortError, nativeFailure, spawnError, translate } from './errors.js';
 import { resolveSpawn, type SpawnOptions } from './options.js';
 import { Input } from './input.js';
 import { Output } from './output.js';
 import { Expecter, type ExpectOptions, type ExpectResult } from './expect.js';
 import { Screen } from './screen.js';
 import { exitStatus, signalNumber, type ExitStatus } from './signals.js';
-import { dimension, typeError } from './validate.js';
+import { dimension, rangeError, typeError } from './validate.js';
 
 export type { ExitStatus } from './signals.js';
 
-/** A program running in a pseudo-terminal. Made by {@link spawn}. */
-export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
+/** The leader of the terminal's foreground process group. */
+export interface ForegroundProcess {
+  pid: number;
+  /** The executable's name, as `ps` shows it. */
+  name: string;
+  /** Its working directory; null when this process may not see it. */
+  cwd: string | null;
+}
+
+/** @internal */
+export function foregroundOf(handle: native.NativePty): ForegroundProcess | null {
+  const found = handle.foreground();
+  return found ? { pid: found.pid, name: found.name, cwd: found.cwd ?? null } : null;
+}
+
+/** A window's size in pixels (`ws_xpixel`, `ws_ypixel`). */
+export interface PixelSize {
+  width: number;
+  height: number;
+}
+
+/** @internal */
+export function pixelSize(value: unknown): PixelSize {
+  if (value === null || typeof value !== 'object') {
+    throw typeError(`pixelSize must be an object with width and height, got ${value === null ? 'null' : typeof value}`);
+  }
+  const { width, height } = value as Record<string, unknown>;
+  for (const [name, v] of [['width', width], ['height', height]] as const) {
+    if (typeof v !== 'number') throw typeError(`pixelSize.${name} must be a number, got ${typeof v}`);
+    if (!Number.isInteger(v) || v < 0 || v > 65535) {
+      throw rangeError(`pixelSize.${name} must be an integer from 0 to 65535, got ${v}`);
+    }
+  }
+  return { width: width as number, height: height as number };
+}
+
+/** @internal A closed or ended PTY: a write to it is dropped, not an error. */
+export function isEnded(error: unknown): boolean {
+  const code = nativeFailure(error)?.code;
+  return code === 'ERR_PTY_CLOSED' || code === 'EIO';
+}
+
+/**
+ * A program running in a pseudo-terminal. Made by {@link spawn}. Its output
+ * comes as Buffers, or as strings with `encoding: 'utf8'`.
+ */
+export class Pty<T extends Buffer | string = Buffer> implements AsyncIterable<T>, AsyncDisposable {
   /** The child's process id; it leads its own session and process group. */
   readonly pid: number;
   /**
@@ -28,6 +74,8 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
   #closing: Promise<void> | null = null;
   #screen: Screen | null;
   #expecter: Expecter | null = null;
+  #decoder: StringDecoder | null;
+  #flushed = false;
 
   /** @internal */
   constructor(
@@ -37,9 +85,11 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
     rows: number,
     exited: Promise<ExitStatus>,
     screen: Screen | null = null,
+    encoding: 'utf8' | null = null,
   ) {
     this.#screen = screen;
     this.#native = handle;
+    this.#decoder = encoding === null ? null : new StringDecoder(encoding);
     this.#input = new Input(handle);
     this.#output = output;
     this.pid = handle.pid;
@@ -100,41 +150,87 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
    * everything else holding the terminal have closed it (200 ms later if the
    * child runs on, as it may open the terminal again), or on close().
    * Leaving a loop early does not close the PTY; a later loop goes on where
-   * it stopped.
+   * it stopped. With `encoding: 'utf8'` the chunks are strings, decoded
+   * across chunk boundaries.
    */
-  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+  [Symbol.asyncIterator](): AsyncIterator<T> {
     const output = this.#output;
+    const decoder = this.#decoder;
+    if (!decoder) {
+      return {
+        next: () => output.next() as Promise<IteratorResult<T>>,
+        async return(): Promise<IteratorResult<T>> {
+          return { done: true, value: undefined };
+        },
+      };
+    }
+    const next = async (): Promise<IteratorResult<T>> => {
+      for (;;) {
+        const result = await output.next();
+        if (result.done) {
+          // Bytes left at the end are no whole character: they decode to U+FFFD.
+          const rest = this.#flushed ? '' : decoder.end();
+          this.#flushed = true;
+          return rest ? { done: false, value: rest as T } : { done: true, value: undefined };
+        }
+        const text = decoder.write(result.value);
+        if (text) return { done: false, value: text as T };
+      }
+    };
     return {
-      next: () => output.next(),
-      async return(): Promise<IteratorResult<Buffer>> {
+      next,
+      async return(): Promise<IteratorResult<T>> {
         return { done: true, value: undefined };
       },
     };
   }
 
-  /** Writes to the master; resolves once the kernel has taken all of it. */
-  async write(data: string | Uint8Array): Promise<void> {
+  /**
+   * Writes to the master, in call order. Resolves `true` once the kernel has
+   * taken all of it; `false` when the child had exited or the PTY was closed
+   * first (what was not written is dropped). Rejects only for an argument
+   * of the wrong type (at once) or an unexpected system error.
+   */
+  async write(data: string | Uint8Array): Promise<boolean> {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw typeError(`data must be a string or a Uint8Array, got ${data === null ? 'null' : typeof data}`);
     }
-    if (this.#closing) throw closedError('write');
-    if (this.#status) throw exitedError('write');
+    if (this.#closing || this.#status) return false;
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     try {
       await this.#input.write(bytes);
+      return true;
     } catch (error) {
-      if (nativeFailure(error)?.code === 'ERR_PTY_CLOSED') throw closedError('write');
+      if (isEnded(error)) return false;
       throw translate(error, 'write');
     }
   }
 
-  /** Sets the window size (TIOCSWINSZ); the child gets SIGWINCH. A no-op after close(). */
-  resize(cols: number, rows: number): void {
+  /**
+   * The leader of the terminal's foreground process group (the shell, or the
+   * job it runs): its pid, executable name and working directory. Null once
+   * the session is over or after close().
+   */
+  foreground(): ForegroundProcess | null {
+    if (this.#closing) return null;
+    try {
+      return foregroundOf(this.#native);
+    } catch (error) {
+      throw translate(error, 'foreground');
+    }
+  }
+
+  /**
+   * Sets the window size (TIOCSWINSZ), in cells and, when given, in pixels;
+   * the child gets SIGWINCH. A no-op after close().
+   */
+  resize(cols: number, rows: number, pixels?: PixelSize): void {
     dimension(cols, 'cols');
     dimension(rows, 'rows');
+    const px = pixels === undefined ? { width: 0, height: 0 } : pixelSize(pixels);
     if (this.#closing) return;
     try {
-      this.#native.resize(cols, rows);
+      this.#native.resizePixels(cols, rows, px.width, px.height);
     } catch (error) {
       throw translate(error, 'resize');
     }
@@ -196,12 +292,18 @@ export class Pty implements AsyncIterable<Buffer>, AsyncDisposable {
  * program has been executed; rejects with the errno (`code` 'ENOENT',
  * 'EACCES', ...) and a message naming what failed.
  */
+export function spawn(
+  file: string,
+  args: readonly string[] | undefined,
+  options: SpawnOptions & { encoding: 'utf8' },
+): Promise<Pty<string>>;
+export function spawn(file: string, args?: readonly string[], options?: SpawnOptions): Promise<Pty<Buffer>>;
 export async function spawn(
   file: string,
   args?: readonly string[],
   options?: SpawnOptions,
-): Promise<Pty> {
-  const { request, signal } = resolveSpawn(file, args, options);
+): Promise<Pty<Buffer> | Pty<string>> {
+  const { request, signal, encoding } = resolveSpawn(file, args, options);
   if (signal?.aborted) throw abortError(signal.reason);
   let resolveExit!: (status: ExitStatus) => void;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
@@ -221,7 +323,7 @@ export async function spawn(
   output.attach(handle);
   const nativeScreen = handle.screen();
   if (nativeScreen) screen = Screen.fromNative(nativeScreen);
-  const pty = new Pty(handle, output, request.cols, request.rows, exited, screen);
+  const pty = new Pty<Buffer | string>(handle, output, request.cols, request.rows, exited, screen, encoding);
   if (signal) {
     const abort = () => pty.kill('SIGKILL');
     if (signal.aborted) abort();
@@ -230,18 +332,33 @@ export async function spawn(
       void pty.exited.then(() => signal.removeEventListener('abort', abort));
     }
   }
-  return pty;
+  return pty as Pty<Buffer> | Pty<string>;
 }
 
-/** Runs `file` to the end in a PTY and returns its exit status with all its output. */
+/**
+ * Runs `file` to the end in a PTY and returns its exit status with all its
+ * output (a string with `encoding: 'utf8'`, else a Buffer).
+ */
+export function run(
+  file: string,
+  args: readonly string[] | undefined,
+  options: SpawnOptions & { encoding: 'utf8' },
+): Promise<ExitStatus & { output: string }>;
+export function run(
+  file: string,
+  args?: readonly string[],
+  options?: SpawnOptions,
+): Promise<ExitStatus & { output: Buffer }>;
 export async function run(
   file: string,
   args?: readonly string[],
   options?: SpawnOptions,
-): Promise<ExitStatus & { output: Buffer }> {
-  const pty = await spawn(file, args, options);
-  const chunks: Buffer[] = [];
+): Promise<ExitStatus & { output: Buffer | string }> {
+  const pty = (await spawn(file, args, options)) as Pty<Buffer | string>;
+  const chunks: Array<Buffer | string> = [];
   for await (const chunk of pty) chunks.push(chunk);
   const status = await pty.exited;
-  return { ...status, output: Buffer.concat(chunks) };
+  const output =
+    options?.encoding === 'utf8' ? (chunks as string[]).join('') : Buffer.concat(chunks as Buffer[]);
+  return { ...status, output };
 }

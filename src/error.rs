@@ -17,7 +17,7 @@ pub struct Failure {
     syscall: &'static str,
     /// The OS's description of the errno.
     detail: String,
-    /// For spawn: `input`, `pty`, `cwd`, `exec` or `watch`.
+    /// For spawn: `input`, `pty`, `cwd`, `exec`, `watch` or `credentials`.
     stage: Option<&'static str>,
 }
 
@@ -57,6 +57,7 @@ impl Failure {
             SpawnStage::Cwd => ("cwd", "chdir"),
             SpawnStage::Exec => ("exec", "spawn"),
             SpawnStage::Watch => ("watch", WATCH_SYSCALL),
+            SpawnStage::Credentials => ("credentials", "setuid"),
         };
         Failure {
             stage: Some(stage),

@@ -7,13 +7,16 @@
 //! - `copy.rs`: `copy` with JavaScript hooks;
 //! - `terminal.rs`: `openpty`, window sizes and raw mode on JavaScript's fds;
 //! - `request.rs`, `chunk.rs`, `error.rs`: values crossing the boundary;
-//! - `settle.rs`: how promises are settled; `environment.rs`: worker teardown.
+//! - `settle.rs`: how promises are settled; `environment.rs`: worker teardown;
+//! - `compat.rs`: what the node-pty compatible entry needs (a synchronous
+//!   spawn, the master's fd and path, the foreground process, pixel sizes).
 
 // napi-derive leaves registration out of test builds, so everything looks unused there.
 #![cfg_attr(test, allow(dead_code))]
 
 mod child;
 mod chunk;
+mod compat;
 mod copy;
 mod environment;
 mod error;

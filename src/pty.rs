@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use rspty_core::{ExitStatus, Pty, PtyOptions, TryRead, Write};
+use rspty_core::{ExitStatus, Pty, PtyOptions, SpawnError, SpawnStage, TryRead, Write};
 
 use crate::chunk::OutputChunk;
 use crate::environment::live_ptys;
@@ -32,11 +32,12 @@ impl From<ExitStatus> for NativeExitStatus {
 }
 
 /// Called once with the exit status, when all output is queued.
-type ExitCallback = ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>;
+pub(crate) type ExitCallback =
+    ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>;
 
 /// Called when output arrives after a `read()` found none. Weak: it holds the
 /// event loop open only while such a read waits (see `NativePty::read`).
-type ReadableCallback = ThreadsafeFunction<(), (), (), Status, false, true>;
+pub(crate) type ReadableCallback = ThreadsafeFunction<(), (), (), Status, false, true>;
 
 /// The readable callback, shared by the handle (which refs and unrefs it)
 /// and the pty (which calls it, and drops it when the output ends).
@@ -66,7 +67,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[napi]
 pub struct NativePty {
-    pty: Arc<Pty>,
+    pub(crate) pty: Arc<Pty>,
     /// Holds the event loop open until the exit is delivered (unless unref'd).
     on_exit: Arc<Mutex<Option<ExitCallback>>>,
     on_readable: ReadableSlot,
@@ -75,25 +76,23 @@ pub struct NativePty {
     /// Not unref'd by the user.
     referenced: std::cell::Cell<bool>,
     screen: Option<Arc<ScreenState>>,
+    /// The slave's device path, like /dev/pts/3.
+    pub(crate) path: String,
 }
 
-/// Allocates a PTY, starts the program on it and starts its relay, all on
-/// one blocking thread (off the JavaScript thread). Resolves once the
-/// program has been executed.
-#[napi(ts_return_type = "Promise<NativePty>")]
-pub fn spawn(
+/// What `spawn` and `spawnSync` share: checks the request on the JavaScript
+/// thread and returns the work that allocates the PTY, starts the program
+/// and its relay (which must run within the runtime).
+pub(crate) fn starter(
     env: &Env,
     request: SpawnRequest,
-    // Spelled out: the typings are generated from these types as written.
-    on_exit: ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>,
-    on_readable: ThreadsafeFunction<(), (), (), Status, false, true>,
-    // Called after a parsed batch when a screen watcher armed it; unused without a screen.
-    on_screen: ThreadsafeFunction<(), (), (), Status, false, true>,
-) -> Result<Object<'_>> {
+    on_exit: ExitCallback,
+    on_readable: ReadableCallback,
+    on_screen: ChangeCallback,
+) -> Result<impl FnOnce() -> std::result::Result<NativePty, Failure> + Send + 'static> {
     let size = window_size(request.cols, request.rows)?;
     let command = request.command();
     let screen = request.screen.map(|scrollback| {
-        let on_screen: ChangeCallback = on_screen;
         ScreenState::new(size.cols, size.rows, scrollback as usize, Some(on_screen))
     });
     let options = PtyOptions {
@@ -106,9 +105,22 @@ pub fn spawn(
             .map(|state| Arc::new(ScreenTap(state)) as Arc<dyn rspty_core::OutputTap>),
     };
     let live = live_ptys(env)?;
-    settle::on_blocking_thread(env, "spawn", move || {
-        // Blocking threads run within the runtime, which the relay needs.
-        let pty = Arc::new(Pty::spawn(&command, size, options).map_err(|e| Failure::spawn(&e))?);
+    Ok(move || {
+        let pair = rspty_core::openpty(size).map_err(|error| {
+            Failure::spawn(&SpawnError {
+                stage: SpawnStage::Pty,
+                error,
+            })
+        })?;
+        let path = pair.path.to_string_lossy().into_owned();
+        let child = rspty_core::spawn(&command, &pair).map_err(|e| Failure::spawn(&e))?;
+        let pty = Pty::start(pair, child, options).map_err(|error| {
+            Failure::spawn(&SpawnError {
+                stage: SpawnStage::Watch,
+                error,
+            })
+        })?;
+        let pty = Arc::new(pty);
         live.add(&pty);
         let on_readable: ReadableSlot = Arc::new(Mutex::new(Some(on_readable)));
         let notifier = ReadableNotifier(on_readable.clone());
@@ -130,8 +142,27 @@ pub fn spawn(
             waiting: false.into(),
             referenced: true.into(),
             screen,
+            path,
         })
     })
+}
+
+/// Allocates a PTY, starts the program on it and starts its relay, all on
+/// one blocking thread (off the JavaScript thread). Resolves once the
+/// program has been executed.
+#[napi(ts_return_type = "Promise<NativePty>")]
+pub fn spawn(
+    env: &Env,
+    request: SpawnRequest,
+    // Spelled out: the typings are generated from these types as written.
+    on_exit: ThreadsafeFunction<NativeExitStatus, (), NativeExitStatus, Status, false>,
+    on_readable: ThreadsafeFunction<(), (), (), Status, false, true>,
+    // Called after a parsed batch when a screen watcher armed it; unused without a screen.
+    on_screen: ThreadsafeFunction<(), (), (), Status, false, true>,
+) -> Result<Object<'_>> {
+    let start = starter(env, request, on_exit, on_readable, on_screen)?;
+    // Blocking threads run within the runtime, which the relay needs.
+    settle::on_blocking_thread(env, "spawn", start)
 }
 
 #[napi]

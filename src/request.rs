@@ -19,6 +19,10 @@ pub struct SpawnRequest {
     pub high_water_mark: Option<u32>,
     /// Keep a screen model with this many rows of scrollback.
     pub screen: Option<u32>,
+    /// The user the child switches to before exec.
+    pub uid: Option<u32>,
+    /// The group the child switches to before exec.
+    pub gid: Option<u32>,
 }
 
 impl SpawnRequest {
@@ -38,6 +42,8 @@ impl SpawnRequest {
             command = command.env("TERM", term);
         }
         command.cwd = self.cwd.as_ref().map(Into::into);
+        command.uid = self.uid;
+        command.gid = self.gid;
         command
     }
 }

@@ -145,9 +145,6 @@ function ptyCases(): Case[] {
   return [
     { name: 'write: a number', call: () => anyPty.write!.call(exitedPty, 42), expect: TYPE() },
     { name: 'write: null', call: () => anyPty.write!.call(exitedPty, null), expect: TYPE() },
-    { name: 'write: after exit', call: () => exitedPty.write('x'), expect: { class: Error, code: 'ERR_PTY_EXITED' } },
-    { name: 'write: after close', call: () => closedPty.write('x'), expect: { class: Error, code: 'ERR_PTY_CLOSED' } },
-    { name: 'write: empty after close', call: () => closedPty.write(new Uint8Array(0)), expect: { class: Error, code: 'ERR_PTY_CLOSED' } },
     { name: 'resize: NaN', call: () => exitedPty.resize(NaN, 24), expect: RANGE },
     { name: 'resize: zero rows', call: () => exitedPty.resize(80, 0), expect: RANGE },
     { name: 'resize: negative', call: () => exitedPty.resize(-80, 24), expect: RANGE },
@@ -237,12 +234,12 @@ test.serial('documented no-ops and idempotence: close twice, kill after reaping,
   t.notThrows(() => pty.resize(100, 30));
   t.is(pty.cols, 80, 'resize after close changes nothing');
   t.is(pty.rows, 24);
-  await t.throwsAsync(pty.write('x'), { code: 'ERR_PTY_CLOSED' });
+  t.is(await pty.write('x'), false, 'write after close resolves false');
 
   const exited = await spawn('true');
   t.deepEqual(await exited.exited, { exitCode: 0, signal: null });
   t.false(exited.kill('SIGTERM'), 'kill after exit returns false');
-  await t.throwsAsync(exited.write('x'), { code: 'ERR_PTY_EXITED' });
+  t.is(await exited.write('x'), false, 'write after exit resolves false');
   await exited.close();
   await exited.close();
 
@@ -255,7 +252,7 @@ test.serial('documented no-ops and idempotence: close twice, kill after reaping,
   t.deepEqual(newFds(fdsBefore), []);
 });
 
-test.serial('a write racing the exit settles (resolves, or fails with ERR_PTY_EXITED / ERR_PTY_CLOSED)', async (t) => {
+test.serial('a write racing the exit settles: resolves true or false, never rejects', async (t) => {
   const fdsBefore = openFds();
   const RACES = 50;
   const outcomes = new Map<string, number>();
@@ -264,12 +261,12 @@ test.serial('a write racing the exit settles (resolves, or fails with ERR_PTY_EX
     const writes = [pty.write('a'), pty.write(Buffer.alloc(64 * 1024, 0x62))];
     const closing = i % 2 === 0 ? pty.close() : pty.exited.then(() => pty.close());
     for (const w of writes) {
-      const r = await within(w.then(() => 'ok', (e: Error & { code?: string }) => e.code ?? e.message), CASE_DEADLINE_MS, 'write');
+      const r = await within(w.then(String, (e: Error & { code?: string }) => e.code ?? e.message), CASE_DEADLINE_MS, 'write');
       outcomes.set(r, (outcomes.get(r) ?? 0) + 1);
     }
     await within(closing, CASE_DEADLINE_MS, 'close');
   }
   t.log(JSON.stringify([...outcomes]));
-  for (const key of outcomes.keys()) t.true(['ok', 'ERR_PTY_EXITED', 'ERR_PTY_CLOSED'].includes(key), key);
+  for (const key of outcomes.keys()) t.true(['true', 'false'].includes(key), key);
   t.deepEqual(newFds(fdsBefore), []);
 });

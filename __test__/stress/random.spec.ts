@@ -110,8 +110,6 @@ async function start(c: Extract<Command, { op: 'spawn' }>): Promise<Live> {
   };
 }
 
-/** What an operation on a PTY may legitimately fail with. */
-const ALLOWED_WRITE_ERRORS = new Set(['ERR_PTY_EXITED', 'ERR_PTY_CLOSED']);
 
 async function execute(commands: Command[], problems: string[]): Promise<Live[]> {
   const slots: Array<Live | null> = Array.from({ length: SLOTS }, () => null);
@@ -130,9 +128,11 @@ async function execute(commands: Command[], problems: string[]): Promise<Live[]>
         if (!live) continue;
         live.disturbed = true;
         live.settled.push(
-          live.pty.write(c.text).catch((e: Error & { code?: string }) => {
-            if (!ALLOWED_WRITE_ERRORS.has(e.code ?? '')) problems.push(`write failed with ${e.code}: ${e.message}`);
-          }),
+          // A write resolves true or false (the PTY ended first); it never rejects.
+          live.pty.write(c.text).then(
+            () => {},
+            (e: Error & { code?: string }) => problems.push(`write failed with ${e.code}: ${e.message}`),
+          ),
         );
         break;
       }

@@ -5,6 +5,8 @@ export const REFERENCE = 'c-ref';
 export const CONTENDERS = [
   { name: 'c-ref', label: 'C reference (forkpty + read)', reference: true },
   { name: 'rspty', label: 'rspty', file: 'rspty.mjs' },
+  { name: 'rspty-utf8', label: "rspty (encoding: 'utf8')", file: 'rspty-utf8.mjs' },
+  { name: 'rspty-node-pty', label: 'rspty/node-pty', file: 'rspty-node-pty.mjs' },
   { name: 'node-pty', label: 'node-pty', file: 'node-pty.mjs', package: 'node-pty', incumbent: true },
   {
     name: 'lydell-node-pty',

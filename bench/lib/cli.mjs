@@ -6,7 +6,7 @@ export const USAGE = `usage: node bench/run.mjs [options]
   --only a,b            scenarios to run (default: all)
   --contenders x,y      contenders to run (default: all; --smoke: rspty)
   --json FILE           also write the results as JSON to FILE
-  --smoke               every scenario, tiny sizes, 1 round, rspty only;
+  --smoke               every scenario, tiny sizes, 1 round, rspty's entries only;
                         exits non-zero if anything fails
   --timeout S           time limit of one measured process, in seconds (default 90);
                         a contender that hits it is not run again in that scenario

@@ -11,6 +11,8 @@
 
 pub mod child;
 pub mod copy;
+mod credentials;
+pub mod foreground;
 pub mod pty;
 pub mod relay;
 mod size;
@@ -20,6 +22,7 @@ pub mod tap;
 
 pub use child::{Child, ExitStatus};
 pub use copy::{copy, CopyOptions, Filter};
+pub use foreground::{foreground, Foreground, PixelSize};
 pub use pty::{openpty, openpty_ptmx, PtyPair};
 pub use relay::{
     Chunk, Pty, PtyOptions, QueuedWrite, TryRead, Write, CLOSE_GRACE, DEFAULT_HIGH_WATER_MARK,

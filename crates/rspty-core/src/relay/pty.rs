@@ -192,6 +192,12 @@ impl Pty {
         self.exited().await
     }
 
+    /// Runs `f` on the master while it is open; `None` after close and once
+    /// the session is over.
+    pub fn with_master<R>(&self, f: impl FnOnce(std::os::fd::BorrowedFd<'_>) -> R) -> Option<R> {
+        self.master_fd().map(|fd| f(fd.get_ref().as_fd()))
+    }
+
     fn master_fd(&self) -> Option<Arc<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>>> {
         self.master
             .lock()

@@ -18,6 +18,12 @@ pub struct Command {
     pub env: Vec<(OsString, OsString)>,
     /// The child's working directory; the parent's when `None`.
     pub cwd: Option<PathBuf>,
+    /// The user the child runs as; set (after the group) before exec. Needs
+    /// the fork path, which is then used whatever method was asked for.
+    pub uid: Option<u32>,
+    /// The group the child runs as; set before the user. When the caller is
+    /// root, the supplementary groups are reduced to this group too.
+    pub gid: Option<u32>,
 }
 
 impl Command {

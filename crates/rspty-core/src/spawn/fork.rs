@@ -78,6 +78,11 @@ unsafe fn fork_child(spec: &SessionSpec<'_>, report: RawFd, max_fd: RawFd) -> ! 
     reset_signal_dispositions();
     let none = no_signals();
     libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+    if let Some(credentials) = &spec.credentials {
+        if !credentials.apply_in_child() {
+            fail(b'u');
+        }
+    }
     if let Some(cwd) = spec.cwd {
         if libc::chdir(cwd.as_ptr()) == -1 {
             fail(b'c');
@@ -129,10 +134,10 @@ pub(super) fn fork_session(spec: &SessionSpec<'_>) -> Result<libc::pid_t, (Faile
     // The child reported a failure and exits with 127: reap it here.
     let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
     let errno = i32::from_ne_bytes([msg[1], msg[2], msg[3], msg[4]]);
-    let stage = if msg[0] == b'c' {
-        FailedAt::Chdir
-    } else {
-        FailedAt::Exec
+    let stage = match msg[0] {
+        b'c' => FailedAt::Chdir,
+        b'u' => FailedAt::Credentials,
+        _ => FailedAt::Exec,
     };
     Err((stage, io::Error::from_raw_os_error(errno)))
 }

@@ -36,6 +36,8 @@ pub(crate) struct SessionSpec<'a> {
     pub slave: BorrowedFd<'a>,
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     pub slave_path: &'a CStr,
+    /// The user and group to switch to (fork path only).
+    pub credentials: Option<crate::credentials::Credentials>,
 }
 
 /// Where a failed spawn failed, so the error can name the right thing.
@@ -43,6 +45,7 @@ pub(crate) struct SessionSpec<'a> {
 pub(crate) enum FailedAt {
     Chdir,
     Exec,
+    Credentials,
 }
 
 /// A signal set with every bit set: `sigfillset` leaves out glibc's internal
@@ -69,6 +72,8 @@ pub enum SpawnStage {
     /// Watching the started child for its exit (out of fds, say); the child
     /// has been killed and reaped.
     Watch,
+    /// Switching to the requested group or user (`EPERM` when not allowed).
+    Credentials,
 }
 
 /// A failed spawn: the real errno and the stage it came from.
@@ -99,6 +104,7 @@ impl fmt::Display for SpawnError {
             SpawnStage::Cwd => "cannot change to the working directory",
             SpawnStage::Exec => "cannot execute the program",
             SpawnStage::Watch => "cannot watch the child",
+            SpawnStage::Credentials => "cannot switch to the requested user or group",
         };
         write!(f, "{what}: {}", self.error)
     }
@@ -111,6 +117,7 @@ impl From<(FailedAt, io::Error)> for SpawnError {
         let stage = match at {
             FailedAt::Chdir => SpawnStage::Cwd,
             FailedAt::Exec => SpawnStage::Exec,
+            FailedAt::Credentials => SpawnStage::Credentials,
         };
         SpawnError::new(stage, error)
     }
@@ -188,6 +195,13 @@ pub fn spawn_on_slave(
         slave,
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         slave_path: &slave_path,
+        credentials: crate::credentials::Credentials::new(command.uid, command.gid),
+    };
+    // posix_spawn cannot switch users: a command with credentials forks.
+    let method = if spec.credentials.is_some() {
+        SpawnMethod::Fork
+    } else {
+        method
     };
 
     let pid = spawn_session(&spec, method)?;
