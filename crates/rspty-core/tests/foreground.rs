@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use rspty_core::{
-    openpty, spawn, Command, ExitStatus, PixelSize, Session, SessionOptions, SpawnStage, WindowSize,
+    openpty, spawn, Command, ExitStatus, PixelSize, Pty, PtyOptions, SpawnStage, WindowSize,
 };
 
 fn command(program: &str, args: &[&str]) -> Command {
@@ -13,13 +13,11 @@ fn command(program: &str, args: &[&str]) -> Command {
     command
 }
 
-async fn start(command: &Command) -> Session {
-    let pair = openpty(WindowSize::default()).expect("openpty");
-    let child = spawn(command, &pair).expect("spawn");
-    Session::start(pair, child, SessionOptions::default()).expect("session")
+async fn start(command: &Command) -> Pty {
+    Pty::spawn(command, WindowSize::default(), PtyOptions::default()).expect("spawn")
 }
 
-async fn read_until(session: &Session, marker: &str) -> String {
+async fn read_until(session: &Pty, marker: &str) -> String {
     let mut seen = String::new();
     while !seen.contains(marker) {
         let chunk = session.read().await.expect("output ended early");
@@ -28,7 +26,7 @@ async fn read_until(session: &Session, marker: &str) -> String {
     seen
 }
 
-async fn collect(session: &Session) -> String {
+async fn collect(session: &Pty) -> String {
     let mut out = Vec::new();
     while let Some(chunk) = session.read().await {
         out.extend_from_slice(&chunk);
