@@ -148,12 +148,13 @@ test('resize(cols, rows, { width, height }) sets the pixel size too', async (t) 
     await readUntil(pty, 'ready');
     pty.resize(100, 40, { width: 1000, height: 800 });
     await pty.write('x\n');
-    t.regex(await readUntil(pty, 'size 40 100 1000 800'), /size 40 100 1000 800\r\n/);
+    // Rows, cols, width, height: the line ends once all four were printed.
+    t.regex(await readUntil(pty, 'size 40 100 1000 800\r\n'), /\nsize 40 100 1000 800\r\n$/);
     t.is(pty.cols, 100);
     t.is(pty.rows, 40);
     pty.resize(90, 30);
     await pty.write('y\n');
-    t.regex(await readUntil(pty, 'size 30 90 0 0'), /size 30 90 0 0\r\n/);
+    t.regex(await readUntil(pty, 'size 30 90 0 0\r\n'), /\nsize 30 90 0 0\r\n$/);
     t.throws(() => pty.resize(80, 24, { width: -1, height: 0 }), { instanceOf: RangeError });
     t.throws(() => pty.resize(80, 24, { width: 1, height: 65536 }), { instanceOf: RangeError });
     t.throws(() => pty.resize(80, 24, null as unknown as { width: number; height: number }), {
