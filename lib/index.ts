@@ -1,4 +1,4 @@
-export { spawn, run, Pty, type ExitStatus, type ForegroundProcess, type PixelSize } from './pty.js';
+export { spawn, run, Pty, type ExitStatus, type ForegroundProcess, type PixelSize, type OutputOf } from './pty.js';
 export { openpty, type PtyPair } from './openpty.js';
 export { DEFAULT_COLS, DEFAULT_ROWS, DEFAULT_TERM, DEFAULT_HIGH_WATER_MARK, type SpawnOptions } from './options.js';
 export type { SystemError } from './errors.js';

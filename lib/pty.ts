@@ -288,21 +288,21 @@ export class Pty<T extends Buffer | string = Buffer> implements AsyncIterable<T>
 }
 
 /**
+ * What the output comes as: strings when the options say `encoding: 'utf8'`
+ * (as a literal), else Buffers.
+ */
+export type OutputOf<O> = O extends { encoding: 'utf8' } ? string : Buffer;
+
+/**
  * Starts `file` with `args` in a new pseudo-terminal. Resolves once the
  * program has been executed; rejects with the errno (`code` 'ENOENT',
  * 'EACCES', ...) and a message naming what failed.
  */
-export function spawn(
-  file: string,
-  args: readonly string[] | undefined,
-  options: SpawnOptions & { encoding: 'utf8' },
-): Promise<Pty<string>>;
-export function spawn(file: string, args?: readonly string[], options?: SpawnOptions): Promise<Pty<Buffer>>;
-export async function spawn(
+export async function spawn<O extends SpawnOptions = SpawnOptions>(
   file: string,
   args?: readonly string[],
-  options?: SpawnOptions,
-): Promise<Pty<Buffer> | Pty<string>> {
+  options?: O,
+): Promise<Pty<OutputOf<O>>> {
   const { request, signal, encoding } = resolveSpawn(file, args, options);
   if (signal?.aborted) throw abortError(signal.reason);
   let resolveExit!: (status: ExitStatus) => void;
@@ -332,33 +332,23 @@ export async function spawn(
       void pty.exited.then(() => signal.removeEventListener('abort', abort));
     }
   }
-  return pty as Pty<Buffer> | Pty<string>;
+  return pty as Pty<OutputOf<O>>;
 }
 
 /**
  * Runs `file` to the end in a PTY and returns its exit status with all its
  * output (a string with `encoding: 'utf8'`, else a Buffer).
  */
-export function run(
-  file: string,
-  args: readonly string[] | undefined,
-  options: SpawnOptions & { encoding: 'utf8' },
-): Promise<ExitStatus & { output: string }>;
-export function run(
+export async function run<O extends SpawnOptions = SpawnOptions>(
   file: string,
   args?: readonly string[],
-  options?: SpawnOptions,
-): Promise<ExitStatus & { output: Buffer }>;
-export async function run(
-  file: string,
-  args?: readonly string[],
-  options?: SpawnOptions,
-): Promise<ExitStatus & { output: Buffer | string }> {
+  options?: O,
+): Promise<ExitStatus & { output: OutputOf<O> }> {
   const pty = (await spawn(file, args, options)) as Pty<Buffer | string>;
   const chunks: Array<Buffer | string> = [];
   for await (const chunk of pty) chunks.push(chunk);
   const status = await pty.exited;
   const output =
     options?.encoding === 'utf8' ? (chunks as string[]).join('') : Buffer.concat(chunks as Buffer[]);
-  return { ...status, output };
+  return { ...status, output: output as OutputOf<O> };
 }
