@@ -120,7 +120,7 @@ test("foreground(): sh -c 'sleep 5' under bash -i is sleep, with its pid and the
     t.is(sleeping!.name, 'sleep');
     t.is(sleeping!.cwd, dir);
     // That pid is a sleep in the job bash started: its own session is bash's.
-    const stat = procStat(sleeping!.pid);
+    const stat = procStat(sleeping!.pid)!;
     t.is(stat.session, pty.pid);
     t.is(stat.tpgid, stat.pgrp, 'in the foreground group');
     t.not(sleeping!.pid, pty.pid);

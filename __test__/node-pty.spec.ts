@@ -61,7 +61,7 @@ test('spawn returns with the child started: pid, pts name and master fd are set'
   const term = pty.spawn('sh', ['-c', 'echo $PWD $TERM; read line'], { cwd: '/', name: 'xterm-mono' });
   const result = ended(term);
   t.true(term.pid > 0);
-  t.is(procStat(term.pid).session, term.pid, 'the child leads its own session');
+  t.is(procStat(term.pid)?.session, term.pid, 'the child leads its own session');
   t.regex(term.ptsName, /^\/dev\/pts\/\d+$/);
   t.true(term.fd > 2);
   let seen = '';
@@ -133,11 +133,10 @@ test('pause() is backpressure: 256 MiB held back with bounded memory, the child 
   const exit = new Promise<{ exitCode: number; signal?: number }>((resolve) => term.onExit(resolve));
   // Blocked: asleep in a write, and no further byte written over 500 ms.
   const blocked = await until('the child to block', () => {
-    const stat = procStat(term.pid);
-    if (stat.state !== 'S') return undefined;
+    if (procStat(term.pid)?.state !== 'S') return undefined;
     const before = wchar(term.pid);
     execFileSync('sleep', ['0.5']);
-    return procStat(term.pid).state === 'S' && wchar(term.pid) === before ? before : undefined;
+    return procStat(term.pid)?.state === 'S' && wchar(term.pid) === before ? before : undefined;
   });
   const rssGrowth = process.memoryUsage().rss - rssStart;
   t.log(`child blocked after writing ${blocked} bytes; RSS grew ${(rssGrowth / 2 ** 20).toFixed(1)} MiB`);
@@ -239,7 +238,7 @@ test('process and foreground(): the job bash runs, its pid and cwd', async (t) =
     const fg = term.foreground()!;
     t.is(fg.name, 'sleep');
     t.is(fg.cwd, dir);
-    t.is(procStat(fg.pid).session, term.pid);
+    t.is(procStat(fg.pid)?.session, term.pid);
   } finally {
     term.kill('SIGKILL');
     await exit;

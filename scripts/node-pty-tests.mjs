@@ -32,12 +32,23 @@ const RACY = 'UnixTerminal spawn should not leak child process';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'rspty-node-pty-tests-'));
 
+/**
+ * Runs a command to its end with inherited stdio; its exit code.
+ * @param {string[]} argv
+ * @param {import('node:child_process').SpawnSyncOptions} [options]
+ * @returns {number}
+ */
 function run(argv, options) {
-  const result = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', ...options });
+  const [command = '', ...rest] = argv;
+  const result = spawnSync(command, rest, { stdio: 'inherit', ...options });
   if (result.error) throw result.error;
   return result.status ?? 1;
 }
 
+/**
+ * @param {string} text
+ * @returns {string} `text` as a literal in a regular expression
+ */
 function escape(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -69,6 +80,12 @@ try {
   mkdirSync(join(pkg, 'fixtures'), { recursive: true });
   writeFileSync(join(pkg, 'fixtures', 'utf8-character.txt'), '\u00e6');
 
+  /**
+   * mocha's command line: the tests whose full titles are in `grep`, or all others.
+   * @param {string[]} grep
+   * @param {boolean} invert
+   * @param {number} [timeoutMs]
+   */
   const mocha = (grep, invert, timeoutMs = 20000) => [
     process.execPath,
     join(dir, 'node_modules', 'mocha', 'bin', 'mocha.js'),
@@ -86,6 +103,7 @@ try {
   const isolated =
     process.getuid?.() === 0 &&
     spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore' }).status === 0;
+  /** @param {string[]} argv */
   const mochaRun = (argv) =>
     run(isolated ? ['unshare', '--pid', '--fork', '--mount-proc', ...argv] : argv, {
       cwd: pkg,

@@ -11,7 +11,8 @@
 //      PATH that holds only node and npm (no cargo, cc, gcc, make, python or
 //      sh) and without the registry (--offline),
 //   4. in that project: require('rspty') and import('rspty') run real programs
-//      through the native addon (project/check.cjs, project/check.mjs), and
+//      through the native addon (project/check.cjs, project/check.mjs; the
+//      node-pty entry: project/check-node-pty.cjs), and
 //      the package's command prints its usage,
 //   5. a TypeScript consumer of the whole API (project/consumer.*) type-checks
 //      against the installed declarations, and each deliberate misuse
@@ -214,6 +215,7 @@ function main() {
   for (const [check, what] of [
     ['check.cjs', "require('rspty')"],
     ['check.mjs', "import('rspty')"],
+    ['check-node-pty.cjs', "require('rspty/node-pty')"],
   ]) {
     const run = sandbox(path.join(bin, 'node'), [check]);
     const lines = run.output.trimEnd().split('\n');
