@@ -13,6 +13,8 @@ import { within } from './helpers.js';
 const REPO = path.resolve(__dirname, '..');
 /** `'rspty'` in the examples becomes the built ES module entry. */
 const ENTRY = pathToFileURL(path.join(REPO, 'dist', 'index.mjs')).href;
+/** `'rspty/node-pty'` becomes the built ES module of the node-pty entry. */
+const NODE_PTY_ENTRY = pathToFileURL(path.join(REPO, 'dist', 'node-pty.mjs')).href;
 /** Bound on one example (the machine may be loaded). */
 const EXAMPLE_TIMEOUT_MS = 60_000;
 
@@ -34,6 +36,7 @@ const EXPECTED: ReadonlyArray<[string, Expectation]> = [
   ["run('stty', ['size']", { prints: /^0 "30 100\\r\\n"\n$/ }],
   // The shell (sh: see SHELL below) reads the terminal until it is told to exit.
   ['await interact(', { input: 'exit\n', prints: /exit\r\n/ }],
+  ['hello from $TERM', { prints: /^hello from xterm-color\r\nexit 0 0\n$/ }],
 ];
 
 interface Example {
@@ -111,7 +114,10 @@ test('the README has examples, and every expected output belongs to one of them'
 
 for (const example of all) {
   test(`README.md:${example.line} (${example.heading}) runs`, async (t) => {
-    const code = example.code.replace(/(from\s+)(['"])rspty\2/g, (_, from: string) => `${from}'${ENTRY}'`);
+    const code = example.code.replace(
+      /(from\s+)(['"])rspty(\/node-pty)?\2/g,
+      (_, from: string, _quote: string, nodePty?: string) => `${from}'${nodePty ? NODE_PTY_ENTRY : ENTRY}'`,
+    );
     const file = path.join(dir, `line-${example.line}.${example.lang === 'ts' ? 'mts' : 'mjs'}`);
     fs.writeFileSync(file, `${code}\n`);
     const expected = EXPECTED.find(([key]) => example.code.includes(key))?.[1] ?? {};
