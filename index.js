@@ -847,3 +847,4 @@ module.exports.openpty = nativeBinding.openpty
 module.exports.setWindowSize = nativeBinding.setWindowSize
 module.exports.spawn = nativeBinding.spawn
 module.exports.spawnOnSlave = nativeBinding.spawnOnSlave
+module.exports.spawnSync = nativeBinding.spawnSync

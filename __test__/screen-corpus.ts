@@ -122,7 +122,9 @@ async function record(
     checks: [],
     resizes: [],
     dir,
-    write: (text) => pty.write(text),
+    write: async (text) => {
+      await pty.write(text);
+    },
     async check(quiet = 250) {
       await rec.quiet(quiet);
       session.checks.push(rec.length);

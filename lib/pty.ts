@@ -131,8 +131,11 @@ export class Pty<T extends Buffer | string = Buffer> implements AsyncIterable<T>
     return this.#expecter.expect(patterns, options);
   }
 
-  /** Writes `text` and Enter ('\r', what a terminal sends for the key). */
-  writeLine(text = ''): Promise<void> {
+  /**
+   * Writes `text` and Enter ('\r', what a terminal sends for the key); resolves
+   * as write() does.
+   */
+  writeLine(text = ''): Promise<boolean> {
     if (typeof text !== 'string') throw typeError(`text must be a string, got ${text === null ? 'null' : typeof text}`);
     return this.write(`${text}\r`);
   }
