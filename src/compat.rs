@@ -94,6 +94,10 @@ impl NativePty {
             width: pixel(width)?,
             height: pixel(height)?,
         };
+        // The screen model first, as resize() does.
+        if let Some(screen) = &self.screen {
+            screen.resize(size.cols, size.rows);
+        }
         self.pty
             .resize_with_pixels(size, pixels)
             .map_err(|e| Failure::os(&e, "ioctl").into_error(&env))

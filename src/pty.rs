@@ -75,7 +75,7 @@ pub struct NativePty {
     waiting: std::cell::Cell<bool>,
     /// Not unref'd by the user.
     referenced: std::cell::Cell<bool>,
-    screen: Option<Arc<ScreenState>>,
+    pub(crate) screen: Option<Arc<ScreenState>>,
     /// The slave's device path, like /dev/pts/3.
     pub(crate) path: String,
 }
