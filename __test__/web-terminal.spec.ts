@@ -285,8 +285,8 @@ browserTest('20 pages at once: echo, UTF-8, resize, vim, less, Ctrl-C and exit 3
   }
 });
 
-/** The position of `pid`'s read offset in `file` (its fd's fdinfo pos). */
-function readOffset(pid: number, file: string): number {
+/** The position of `pid`'s read offset in `file` (its fd's fdinfo pos); null while it has no fd on it. */
+function readOffset(pid: number, file: string): number | null {
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     let target = '';
     try {
@@ -296,7 +296,7 @@ function readOffset(pid: number, file: string): number {
     }
     if (target === file) return Number(/^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))![1]);
   }
-  throw new Error(`${pid} has no fd on ${file}`);
+  return null;
 }
 
 /**
@@ -308,11 +308,12 @@ async function waitUntilBlocked(catPid: number, file: string, size: number): Pro
   let since = Date.now();
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const offset = readOffset(catPid, file);
+    // The child can be seen before it has executed cat and opened the file.
+    const offset = readOffset(catPid, file) ?? -1;
     if (offset !== last) {
       last = offset;
       since = Date.now();
-    } else if (Date.now() - since >= 1000) {
+    } else if (offset >= 0 && Date.now() - since >= 1000) {
       if (offset >= size) throw new Error('cat read the whole file: nothing held it back');
       return offset;
     }
