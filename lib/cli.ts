@@ -2,6 +2,7 @@
 // rspty [--cols N] [--rows N] [--record FILE] -- command [args...]
 // rspty screen [options] -- command [args...]  (see screen-cli.ts)
 import { constants } from 'node:os';
+import { integerOption, parseArgv, UsageError } from './argv.js';
 import { AsciicastWriter } from './asciicast.js';
 import { callerSize, interact } from './interact.js';
 import { DEFAULT_COLS, DEFAULT_ROWS, DEFAULT_TERM } from './options.js';
@@ -24,8 +25,6 @@ rspty screen runs the command headless and prints its screen once it settles
 (see rspty screen --help).
 `;
 
-class UsageError extends Error {}
-
 interface Invocation {
   cols?: number;
   rows?: number;
@@ -34,31 +33,13 @@ interface Invocation {
 }
 
 function parse(argv: string[]): Invocation | 'help' {
-  const result: Invocation = { command: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      result.command = argv.slice(i + 1);
-      break;
-    }
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (!arg.startsWith('-')) {
-      result.command = argv.slice(i);
-      break;
-    }
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (flag !== '--cols' && flag !== '--rows' && flag !== '--record') throw new UsageError(`unknown option ${flag}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    if (flag === '--record') {
-      result.record = value;
-      continue;
-    }
-    const number = Number(value);
-    if (!/^\d+$/.test(value) || number < 1 || number > 65535) throw new UsageError(`${flag} must be an integer from 1 to 65535, got ${value}`);
-    result[flag === '--cols' ? 'cols' : 'rows'] = number;
+  const parsed = parseArgv(argv, ['--cols', '--rows', '--record']);
+  if (parsed === 'help') return 'help';
+  const result: Invocation = { command: parsed.command };
+  for (const [flag, value] of parsed.options) {
+    if (flag === '--record') result.record = value;
+    else result[flag === '--cols' ? 'cols' : 'rows'] = integerOption(flag, value, 1, 65535);
   }
-  if (result.command.length === 0) throw new UsageError('no command given');
   return result;
 }
 

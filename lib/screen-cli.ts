@@ -1,4 +1,5 @@
 // rspty screen [--cols N] [--rows N] [--idle MS] [--timeout MS] [--format text|json|svg] -- command [args...]
+import { integerOption, parseArgv, UsageError } from './argv.js';
 import { spawn } from './pty.js';
 import { DEFAULT_COLS, DEFAULT_ROWS } from './options.js';
 
@@ -22,8 +23,6 @@ Exit status: 0 once printed, 124 after a timeout, 127 when the command is
 not found, 2 for bad usage.
 `;
 
-export class UsageError extends Error {}
-
 interface ScreenInvocation {
   cols: number;
   rows: number;
@@ -36,34 +35,18 @@ interface ScreenInvocation {
 const NUMBERS = { '--cols': [1, 65535], '--rows': [1, 65535], '--idle': [0, 3_600_000], '--timeout': [1, 86_400_000] } as const;
 
 function parse(argv: string[]): ScreenInvocation | 'help' {
-  const result: ScreenInvocation = { cols: DEFAULT_COLS, rows: DEFAULT_ROWS, idle: 500, timeout: 10_000, format: 'text', command: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      result.command = argv.slice(i + 1);
-      break;
-    }
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (!arg.startsWith('-')) {
-      result.command = argv.slice(i);
-      break;
-    }
-    const eq = arg.indexOf('=');
-    const [flag, inline] = eq >= 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = inline ?? argv[++i];
+  const parsed = parseArgv(argv, ['--format', ...Object.keys(NUMBERS)]);
+  if (parsed === 'help') return 'help';
+  const result: ScreenInvocation = { cols: DEFAULT_COLS, rows: DEFAULT_ROWS, idle: 500, timeout: 10_000, format: 'text', command: parsed.command };
+  for (const [flag, value] of parsed.options) {
     if (flag === '--format') {
-      if (value !== 'text' && value !== 'json' && value !== 'svg') throw new UsageError(`--format must be text, json or svg, got ${value ?? 'nothing'}`);
+      if (value !== 'text' && value !== 'json' && value !== 'svg') throw new UsageError(`--format must be text, json or svg, got ${value}`);
       result.format = value;
-      continue;
+    } else {
+      const [min, max] = NUMBERS[flag as keyof typeof NUMBERS];
+      result[flag.slice(2) as 'cols' | 'rows' | 'idle' | 'timeout'] = integerOption(flag, value, min, max);
     }
-    if (!(flag in NUMBERS)) throw new UsageError(`unknown option ${flag}`);
-    const [min, max] = NUMBERS[flag as keyof typeof NUMBERS];
-    if (value === undefined || !/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${value ?? 'nothing'}`);
-    }
-    result[flag.slice(2) as 'cols' | 'rows' | 'idle' | 'timeout'] = Number(value);
   }
-  if (result.command.length === 0) throw new UsageError('no command given');
   return result;
 }
 
