@@ -67,11 +67,21 @@ async function runReference(scenario, params, ctx) {
   return withThreads(ref.result(out), scenario, run);
 }
 
+/** Bun's binary, from the runtime checks' own packages. */
+const BUN = fileURLToPath(new URL('../__test__/runtimes/node_modules/.bin/bun', import.meta.url));
+
 async function runWorker(scenario, entry, paramsFile, ctx) {
+  if (entry.scenarios && !entry.scenarios.includes(scenario.name)) {
+    return { unavailable: `not run on ${entry.runtime}` };
+  }
+  if (entry.runtime === 'bun' && !existsSync(BUN)) {
+    return { unavailable: 'cannot load: Bun is not installed (npm --prefix __test__/runtimes ci)' };
+  }
   const resultFile = join(ctx.dir, `result-${scenario.name}-${entry.name}.json`);
   rmSync(resultFile, { force: true });
   // --expose-gc lets the spawn-heap scenario collect its set-up garbage.
-  const argv = [process.execPath, '--expose-gc', WORKER, scenario.name, entry.name, paramsFile, resultFile];
+  const runtime = entry.runtime === 'bun' ? [BUN] : [process.execPath, '--expose-gc'];
+  const argv = [...runtime, WORKER, scenario.name, entry.name, paramsFile, resultFile];
   const run = await runProcess(argv, { timeoutMs: ctx.timeoutMs, sampleThreads: scenario.samplesThreads });
   if (run.timedOut || !existsSync(resultFile)) {
     return { failure: crashReason(run, ctx.timeoutMs), timedOut: run.timedOut || undefined };

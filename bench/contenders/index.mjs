@@ -2,7 +2,10 @@
 // C reference is not a module: the driver runs ref/ptyref.c directly.
 export const REFERENCE = 'c-ref';
 
-export const CONTENDERS = [
+/** The scenarios run under Bun. */
+const BUN_SCENARIOS = ['read', 'spawn'];
+
+const CONTENDERS_ON_NODE = [
   { name: 'c-ref', label: 'C reference (forkpty + read)', reference: true },
   { name: 'rspty', label: 'rspty', file: 'rspty.mjs' },
   { name: 'rspty-utf8', label: "rspty (encoding: 'utf8')", file: 'rspty-utf8.mjs' },
@@ -17,6 +20,16 @@ export const CONTENDERS = [
   },
   { name: 'ruspty', label: '@replit/ruspty', file: 'ruspty.mjs', package: '@replit/ruspty', incumbent: true },
   { name: 'zigpty', label: 'zigpty', file: 'zigpty.mjs', package: 'zigpty', incumbent: true },
+];
+
+export const CONTENDERS = [
+  ...CONTENDERS_ON_NODE,
+  // The same modules run by Bun instead of Node, for the read and spawn
+  // scenarios (Bun comes from __test__/runtimes: `npm --prefix __test__/runtimes ci`).
+  ...['rspty', 'node-pty', 'zigpty'].map((name) => {
+    const node = CONTENDERS_ON_NODE.find((c) => c.name === name);
+    return { ...node, name: `${name}-bun`, label: `${node.label} on Bun`, runtime: 'bun', scenarios: BUN_SCENARIOS, incumbent: false };
+  }),
 ];
 
 export function findContender(name) {
