@@ -56,14 +56,15 @@ pub fn openpty_fds(env: Env, cols: u32, rows: u32) -> Result<PtyFds> {
 pub fn set_window_size(env: Env, fd: i32, cols: u32, rows: u32) -> Result<()> {
     let size = window_size(cols, rows)?;
     let fd = duplicate(&env, fd, "fd")?;
-    pty::set_window_size(fd.as_fd(), size).map_err(|e| Failure::os(&e, "ioctl").into_error(&env))
+    pty::set_window_size(fd.as_fd(), size, rspty_core::PixelSize::default())
+        .map_err(|e| Failure::os(&e, "ioctl").into_error(&env))
 }
 
 /// The window size of the terminal behind `fd`.
 #[napi]
 pub fn get_window_size(env: Env, fd: i32) -> Result<JsWindowSize> {
     let fd = duplicate(&env, fd, "fd")?;
-    let size =
+    let (size, _) =
         pty::window_size(fd.as_fd()).map_err(|e| Failure::os(&e, "ioctl").into_error(&env))?;
     Ok(JsWindowSize {
         cols: size.cols.into(),

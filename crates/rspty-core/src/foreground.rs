@@ -1,5 +1,5 @@
-//! What runs in the foreground of a terminal (node-pty's `process`), and the
-//! window size in pixels (`ws_xpixel`/`ws_ypixel`), both asked of the master.
+//! What runs in the foreground of a terminal (node-pty's `process`), asked
+//! of the master.
 //!
 //! Linux: `tcgetpgrp` on the master gives the foreground process group,
 //! whose leader's pid it is; from the leader down through single children in
@@ -13,7 +13,6 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use std::path::PathBuf;
 
 use crate::relay::Pty;
-use crate::size::WindowSize;
 
 /// What runs in the foreground of a terminal: the leader of its foreground
 /// process group, or the process that leader runs (see `describe`).
@@ -167,48 +166,6 @@ fn describe(pid: i32) -> Option<Foreground> {
     })
 }
 
-/// A window's size in pixels, as `TIOCSWINSZ` carries it beside the cells.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PixelSize {
-    pub width: u16,
-    pub height: u16,
-}
-
-/// `TIOCSWINSZ` with the pixel size too; the child gets SIGWINCH.
-pub fn set_window_size_pixels(
-    fd: BorrowedFd<'_>,
-    size: WindowSize,
-    pixels: PixelSize,
-) -> io::Result<()> {
-    let ws = libc::winsize {
-        ws_row: size.rows,
-        ws_col: size.cols,
-        ws_xpixel: pixels.width,
-        ws_ypixel: pixels.height,
-    };
-    // SAFETY: TIOCSWINSZ reads one `winsize` from a pointer that is valid for the call.
-    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// `TIOCGWINSZ`'s pixel fields.
-pub fn window_pixels(fd: BorrowedFd<'_>) -> io::Result<PixelSize> {
-    // SAFETY: winsize is plain old data; all zeroes is a valid value.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    // SAFETY: TIOCGWINSZ writes one `winsize` through a pointer valid for the call.
-    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(PixelSize {
-        width: ws.ws_xpixel,
-        height: ws.ws_ypixel,
-    })
-}
-
 impl Pty {
     /// The foreground process of this session's terminal; `None` after
     /// close, once the session is over, or when there is none.
@@ -216,11 +173,5 @@ impl Pty {
         // Only the ioctl holds the master; /proc is read after.
         let group = self.with_master(foreground_group).unwrap_or(Ok(None))?;
         Ok(group.and_then(describe))
-    }
-
-    /// Sets the window size in cells and pixels. A no-op after close.
-    pub fn resize_with_pixels(&self, size: WindowSize, pixels: PixelSize) -> io::Result<()> {
-        self.with_master(|fd| set_window_size_pixels(fd, size, pixels))
-            .unwrap_or(Ok(()))
     }
 }

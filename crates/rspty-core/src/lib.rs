@@ -22,11 +22,11 @@ pub mod tap;
 
 pub use child::{Child, ExitStatus};
 pub use copy::{copy, CopyOptions, Filter};
-pub use foreground::{foreground, Foreground, PixelSize};
+pub use foreground::{foreground, Foreground};
 pub use pty::{openpty, openpty_ptmx, PtyPair};
 pub use relay::{
     Chunk, Pty, PtyOptions, QueuedWrite, TryRead, Write, CLOSE_GRACE, DEFAULT_HIGH_WATER_MARK,
 };
-pub use size::WindowSize;
+pub use size::{PixelSize, WindowSize};
 pub use spawn::{spawn, spawn_on_slave, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};
 pub use tap::OutputTap;

@@ -13,8 +13,12 @@ use nix::sys::termios::{
     SpecialCharacterIndices as Cc,
 };
 
-use crate::size::WindowSize;
+use crate::size::{PixelSize, WindowSize};
 use crate::sys;
+
+/// The window size of the terminal behind an fd (master or slave), in cells
+/// and pixels: `TIOCSWINSZ` (the child gets SIGWINCH) and `TIOCGWINSZ`.
+pub use crate::sys::{set_window_size, window_size};
 
 /// A master/slave pair. Dropping it closes both ends.
 #[derive(Debug)]
@@ -78,7 +82,7 @@ pub fn openpty_ptmx(size: WindowSize) -> io::Result<PtyPair> {
 
 fn finish(master: OwnedFd, slave: OwnedFd, path: PathBuf, size: WindowSize) -> io::Result<PtyPair> {
     apply_default_termios(slave.as_fd())?;
-    sys::set_window_size(slave.as_fd(), size)?;
+    sys::set_window_size(slave.as_fd(), size, PixelSize::default())?;
     Ok(PtyPair {
         master,
         slave,
@@ -130,16 +134,6 @@ pub fn apply_default_termios(slave: BorrowedFd<'_>) -> io::Result<()> {
     termios::cfsetspeed(&mut t, BaudRate::B38400)?;
     termios::tcsetattr(slave, SetArg::TCSANOW, &t)?;
     Ok(())
-}
-
-/// Sets the window size of the terminal behind `fd` (master or slave).
-pub fn set_window_size(fd: BorrowedFd<'_>, size: WindowSize) -> io::Result<()> {
-    sys::set_window_size(fd, size)
-}
-
-/// Reads the window size of the terminal behind `fd`.
-pub fn window_size(fd: BorrowedFd<'_>) -> io::Result<WindowSize> {
-    sys::window_size(fd)
 }
 
 /// Hands both ends to the caller as raw fds (for `openpty()` in JS, where the

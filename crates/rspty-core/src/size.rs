@@ -13,3 +13,11 @@ impl Default for WindowSize {
         WindowSize { cols: 80, rows: 24 }
     }
 }
+
+/// A window's size in pixels, as `TIOCSWINSZ` carries it beside the cells
+/// (`ws_xpixel`, `ws_ypixel`); zero when not known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PixelSize {
+    pub width: u16,
+    pub height: u16,
+}

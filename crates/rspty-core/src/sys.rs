@@ -1,28 +1,29 @@
 //! The unsafe calls on fds and terminals, in one place: window size,
 //! reads into spare capacity, reactor registration, pidfd, ptsname. The
 //! other unsafe code of the crate is the child's side of spawning
-//! (`spawn/posix_spawn.rs`, `spawn/fork.rs`, `spawn/signals.rs`); everything
-//! else is safe code on top of these functions and of `nix`.
+//! (`spawn/posix_spawn.rs`, `spawn/fork.rs`, `spawn/signals.rs`,
+//! `credentials.rs`) and the process queries of `foreground.rs`;
+//! everything else is safe code on top of these functions and of `nix`.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::{FromRawFd, RawFd};
 
-use crate::size::WindowSize;
+use crate::size::{PixelSize, WindowSize};
 
-fn winsize(size: WindowSize) -> libc::winsize {
+fn winsize(size: WindowSize, pixels: PixelSize) -> libc::winsize {
     libc::winsize {
         ws_row: size.rows,
         ws_col: size.cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
+        ws_xpixel: pixels.width,
+        ws_ypixel: pixels.height,
     }
 }
 
 /// `TIOCSWINSZ`: the kernel sends SIGWINCH to the terminal's foreground group.
-pub fn set_window_size(fd: BorrowedFd<'_>, size: WindowSize) -> io::Result<()> {
-    let ws = winsize(size);
+pub fn set_window_size(fd: BorrowedFd<'_>, size: WindowSize, pixels: PixelSize) -> io::Result<()> {
+    let ws = winsize(size, pixels);
     // SAFETY: TIOCSWINSZ reads one `winsize` from a pointer that is valid for the call.
     let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
     if rc == -1 {
@@ -31,18 +32,23 @@ pub fn set_window_size(fd: BorrowedFd<'_>, size: WindowSize) -> io::Result<()> {
     Ok(())
 }
 
-/// `TIOCGWINSZ`.
-pub fn window_size(fd: BorrowedFd<'_>) -> io::Result<WindowSize> {
-    let mut ws = winsize(WindowSize { cols: 0, rows: 0 });
+/// `TIOCGWINSZ`: the size in cells and in pixels.
+pub fn window_size(fd: BorrowedFd<'_>) -> io::Result<(WindowSize, PixelSize)> {
+    let mut ws = winsize(WindowSize { cols: 0, rows: 0 }, PixelSize::default());
     // SAFETY: TIOCGWINSZ writes one `winsize` through a pointer valid for the call.
     let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
-    Ok(WindowSize {
+    let cells = WindowSize {
         cols: ws.ws_col,
         rows: ws.ws_row,
-    })
+    };
+    let pixels = PixelSize {
+        width: ws.ws_xpixel,
+        height: ws.ws_ypixel,
+    };
+    Ok((cells, pixels))
 }
 
 /// Reads into the spare capacity of `buf` and extends its length by what was read.

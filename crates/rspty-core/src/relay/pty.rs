@@ -14,7 +14,7 @@ use super::queue::{Chunk, OutputQueue, TryRead};
 use super::task::{MasterSlot, Relay, CLOSE_GRACE};
 use crate::child::{Child, ExitStatus, Signaller};
 use crate::pty::{openpty, PtyPair};
-use crate::size::WindowSize;
+use crate::size::{PixelSize, WindowSize};
 use crate::spawn::{spawn, Command, SpawnError, SpawnStage};
 use crate::sys;
 use crate::tap::OutputTap;
@@ -146,11 +146,17 @@ impl Pty {
         })
     }
 
-    /// Sets the window size; the child gets SIGWINCH. A no-op after close and
-    /// once the session is over (child reaped, output ended).
+    /// Sets the window size (the pixel size to zero); the child gets
+    /// SIGWINCH. A no-op after close and once the session is over (child
+    /// reaped, output ended).
     pub fn resize(&self, size: WindowSize) -> io::Result<()> {
+        self.resize_with_pixels(size, PixelSize::default())
+    }
+
+    /// Sets the window size in cells and in pixels. A no-op after close.
+    pub fn resize_with_pixels(&self, size: WindowSize, pixels: PixelSize) -> io::Result<()> {
         match self.master_fd() {
-            Some(fd) => sys::set_window_size(fd.get_ref().as_fd(), size),
+            Some(fd) => sys::set_window_size(fd.get_ref().as_fd(), size, pixels),
             None => Ok(()),
         }
     }
