@@ -11,12 +11,14 @@ const path = require('node:path');
  * directory whenever a module loads, at any moment of a test: not ours.
  */
 const LOADER_CACHE = path.join(os.tmpdir(), 'tsx-');
+/** The loader's own files, which it reads when it loads a part of itself lazily. */
+const LOADER_FILES = `${path.sep}node_modules${path.sep}tsx${path.sep}`;
 /** The TypeScript loader's transpiler service, a child that comes and goes on its own. */
 const LOADER_SERVICE = 'esbuild';
 
 /**
  * Open fds of this process and what they point to, except the directory
- * handle readdir uses and the loader's cache files.
+ * handle readdir uses and the loader's cache and own files.
  * @returns {Map<number, string>}
  */
 function openFds() {
@@ -29,7 +31,7 @@ function openFds() {
     } catch {
       continue; // the directory handle itself, closed by now
     }
-    if (!target.startsWith(LOADER_CACHE)) table.set(Number(name), target);
+    if (!target.startsWith(LOADER_CACHE) && !target.includes(LOADER_FILES)) table.set(Number(name), target);
   }
   return table;
 }

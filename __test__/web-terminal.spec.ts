@@ -583,7 +583,9 @@ browserTest('throughput: 1 and 20 pages each receiving cat of a file, rspty and 
   t.deepEqual(rows.map((r) => `${r.backend} ${r.pages}`).sort(), ['node-pty 1', 'node-pty 20', 'rspty 1', 'rspty 20']);
   for (const row of rows) {
     t.true(row.totalMBps > 0 && Number.isFinite(row.totalMBps), `${row.backend} ${row.pages}: ${row.totalMBps} MB/s`);
-    t.true(row.cpuMsPerMB > 0, `${row.backend} ${row.pages}: ${row.cpuMsPerMB} ms/MB`);
+    // CPU time comes in 10 ms clock ticks: one page of 1 MiB may take less than one.
+    if (row.pages === 20) t.true(row.cpuMsPerMB > 0, `${row.backend} ${row.pages}: ${row.cpuMsPerMB} ms/MB`);
+    else t.true(row.cpuMsPerMB >= 0 && Number.isFinite(row.cpuMsPerMB), `${row.backend} ${row.pages}: ${row.cpuMsPerMB} ms/MB`);
     // Every byte through rspty; node-pty's losses are measured, not required.
     if (row.backend === 'rspty') t.true(row.complete, row.failures.join('; '));
   }
