@@ -1,11 +1,15 @@
-// Adapter for libraries with node-pty's API (node-pty and @lydell/node-pty).
-// Output is read through onData; a slow consumer uses pause()/resume().
+// Adapter for libraries with node-pty's API (node-pty, @lydell/node-pty and
+// rspty/node-pty). Output is read through onData; a slow consumer uses
+// pause()/resume(). With `strings`, output comes as node-pty's default
+// encoding gives it (UTF-8 strings) and is turned back into bytes for the
+// scenarios' onData contract.
 
-export function nodePtyAdapter(lib) {
+export function nodePtyAdapter(lib, { strings = false } = {}) {
   return async function spawn(file, args, { cols, rows, env, onData }) {
-    const term = lib.spawn(file, args, { cols, rows, env, name: env.TERM, encoding: null });
+    const encoding = strings ? {} : { encoding: null };
+    const term = lib.spawn(file, args, { cols, rows, env, name: env.TERM, ...encoding });
     term.onData((chunk) => {
-      const pending = onData(chunk);
+      const pending = onData(strings ? Buffer.from(chunk, 'utf8') : chunk);
       if (pending) {
         term.pause();
         pending.then(() => term.resume());

@@ -9,11 +9,21 @@ if (!existsSync(DIST)) {
 }
 const rspty = createRequire(import.meta.url)('../../dist/index.js');
 
-export async function spawn(file, args, { cols, rows, env, onData }) {
-  const pty = await rspty.spawn(file, args, { cols, rows, env, name: env.TERM });
+/**
+ * The adapter for rspty's own API; with `encoding: 'utf8'` the iterator
+ * yields strings, turned back into bytes for the scenarios' onData contract.
+ */
+export function rsptyAdapter({ encoding } = {}) {
+  return (file, args, options) => open(file, args, options, encoding);
+}
+
+export const spawn = rsptyAdapter();
+
+async function open(file, args, { cols, rows, env, onData }, encoding) {
+  const pty = await rspty.spawn(file, args, { cols, rows, env, name: env.TERM, encoding });
   const output = (async () => {
     for await (const chunk of pty) {
-      const pending = onData(chunk);
+      const pending = onData(encoding ? Buffer.from(chunk, 'utf8') : chunk);
       if (pending) await pending; // a slow consumer simply pulls later
     }
   })();
