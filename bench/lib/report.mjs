@@ -46,11 +46,27 @@ export function summarize(scenario, contenders, rounds) {
   }
   for (const row of rows) {
     if (!ok(row)) continue;
-    const value = row.median[primary.key];
-    if (ref) row.vsRef = value / ref.median[primary.key];
-    if (best) row.vsBestIncumbent = value / best.median[primary.key];
+    if (ref) row.vsRef = roundRatios(row, ref, primary.key);
+    if (best) row.vsBestIncumbent = roundRatios(row, best, primary.key);
   }
   return { primary: primary.key, better: primary.better, bestIncumbent: best?.name, rows };
+}
+
+/**
+ * The ratio of `row` to `other` round by round (both ran in the same round,
+ * back to back): the median, the lowest and the highest. The machine's speed
+ * drifts from minute to minute, and a ratio within one round cancels most of
+ * that drift, which a ratio of two medians does not.
+ */
+function roundRatios(row, other, key) {
+  const ratios = [];
+  row.rounds.forEach((outcome, i) => {
+    const a = outcome.metrics?.[key];
+    const b = other.rounds[i]?.metrics?.[key];
+    if (Number.isFinite(a) && Number.isFinite(b) && b !== 0) ratios.push(a / b);
+  });
+  if (ratios.length === 0) return undefined;
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), rounds: ratios.length };
 }
 
 function format(value, digits) {
@@ -59,7 +75,9 @@ function format(value, digits) {
 }
 
 function ratio(value) {
-  return value === undefined ? '—' : `${value.toFixed(2)}×`;
+  if (value === undefined) return '—';
+  const median = `${value.median.toFixed(2)}×`;
+  return value.rounds > 1 ? `${median} (${value.min.toFixed(2)}–${value.max.toFixed(2)})` : median;
 }
 
 function clip(text, max) {
@@ -71,8 +89,8 @@ export function renderTable(scenario, params, summary) {
   const header = [
     'contender',
     ...scenario.columns.map((c) => c.label),
-    `${primary.label} ÷ C ref`,
-    `÷ best incumbent`,
+    `${primary.label} ÷ C ref (range)`,
+    `÷ best incumbent (range)`,
     'status',
   ];
   const body = summary.rows.map((row) => {
