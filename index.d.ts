@@ -35,8 +35,12 @@ export declare class NativePty {
    * when there is none yet, and then the readable callback is called once
    * there is. Never waits: one wake-up of the JavaScript thread per burst
    * of output, and no promise or handle made per read.
+   *
+   * With `announce`, a read that finds nothing on a quiet PTY may have the
+   * event loop read the master itself and call `announce` (on this thread)
+   * instead of the readable callback; see `event_loop.rs`.
    */
-  read(): Buffer | null | undefined
+  read(announce?: (() => void) | undefined | null): Buffer | null | undefined
   /**
    * Writes `data`: null when the kernel took all of it at once, else a
    * promise that resolves once it has taken the rest.
@@ -205,6 +209,12 @@ export interface SpawnRequest {
  * `uid`/`gid`, costs more in a large process). Throws what `spawn` rejects with.
  */
 export declare function spawnSync(request: SpawnRequest, onExit: ((arg: NativeExitStatus) => void), onReadable: (() => void), onScreen: (() => void)): NativePty
+
+/**
+ * Whether the runtime's event loop is Node.js's libuv, said once by the
+ * TypeScript layer when it loads the addon.
+ */
+export declare function useEventLoopReads(enabled: boolean): void
 
 /** The size of a terminal in character cells. */
 export interface WindowSize {

@@ -848,3 +848,4 @@ module.exports.setWindowSize = nativeBinding.setWindowSize
 module.exports.spawn = nativeBinding.spawn
 module.exports.spawnOnSlave = nativeBinding.spawnOnSlave
 module.exports.spawnSync = nativeBinding.spawnSync
+module.exports.useEventLoopReads = nativeBinding.useEventLoopReads

@@ -4,4 +4,7 @@
 import './addon-check.js';
 import * as native from '../index.js';
 
+// Node.js's event loop is libuv, which can watch a quiet PTY itself; Bun's and Deno's cannot.
+native.useEventLoopReads(!process.versions.bun && !process.versions.deno);
+
 export = native;

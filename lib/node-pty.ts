@@ -443,9 +443,12 @@ export class UnixTerminal extends EventEmitter implements IPty {
   }
 
   /** Hands queued output to 'data' until paused, empty or ended. */
+  /** Given to each read: the engine may call it instead of the readable callback. */
+  readonly #announce = (): void => this.#pump();
+
   #pump(): void {
     while (!this.#paused && !this.#ended) {
-      const chunk = this.#native.read();
+      const chunk = this.#native.read(this.#announce);
       // Nothing yet: the engine calls back once there is.
       if (chunk === undefined) break;
       if (chunk === null) {

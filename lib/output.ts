@@ -12,6 +12,11 @@ export class Output {
   #handle: native.NativePty | null = null;
   /** `next()` calls waiting, oldest first; only while the engine is armed. */
   #waiting: Array<(result: IteratorResult<Buffer>) => void> = [];
+  /**
+   * Given to each read: for a quiet PTY the engine may read on this thread's
+   * event loop and call it instead of the readable callback.
+   */
+  readonly #announce = (): void => this.readable();
 
   attach(handle: native.NativePty): void {
     this.#handle = handle;
@@ -20,7 +25,7 @@ export class Output {
   next(): Promise<IteratorResult<Buffer>> {
     const handle = this.#handle;
     if (handle && this.#waiting.length === 0) {
-      const chunk = handle.read();
+      const chunk = handle.read(this.#announce);
       if (chunk) return Promise.resolve({ done: false, value: chunk });
       if (chunk === null) return Promise.resolve(DONE);
     }
@@ -32,7 +37,7 @@ export class Output {
     const handle = this.#handle;
     if (!handle) return;
     while (this.#waiting.length > 0) {
-      const chunk = handle.read();
+      const chunk = handle.read(this.#announce);
       // Nothing after all: the read re-armed the callback.
       if (chunk === undefined) return;
       if (chunk === null) {

@@ -8,6 +8,7 @@
 //! - `terminal.rs`: `openpty`, window sizes and raw mode on JavaScript's fds;
 //! - `request.rs`, `chunk.rs`, `error.rs`: values crossing the boundary;
 //! - `settle.rs`: how promises are settled; `environment.rs`: worker teardown;
+//! - `event_loop.rs`: a quiet PTY read on the JavaScript thread's own event loop;
 //! - `compat.rs`: what the node-pty compatible entry needs (a synchronous
 //!   spawn, the master's fd and path, the foreground process, pixel sizes).
 
@@ -20,6 +21,7 @@ mod compat;
 mod copy;
 mod environment;
 mod error;
+mod event_loop;
 mod fd;
 mod pty;
 mod request;

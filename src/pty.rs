@@ -11,6 +11,7 @@ use rspty_core::{ExitStatus, Pty, PtyOptions, SpawnError, SpawnStage, TryRead, W
 use crate::chunk::OutputChunk;
 use crate::environment::live_ptys;
 use crate::error::Failure;
+use crate::event_loop::{WatchSlot, QUIET_CHUNK};
 use crate::request::SpawnRequest;
 use crate::screen::{ChangeCallback, NativeScreen, ScreenState, ScreenTap};
 use crate::settle;
@@ -75,6 +76,11 @@ pub struct NativePty {
     waiting: std::cell::Cell<bool>,
     /// Not unref'd by the user.
     referenced: std::cell::Cell<bool>,
+    /// The last chunk was small: a waiting read also has the event loop
+    /// watch the master (see `event_loop.rs`). The first chunk comes
+    /// through the relay.
+    quiet: std::cell::Cell<bool>,
+    watch: WatchSlot,
     pub(crate) screen: Option<Arc<ScreenState>>,
     /// The slave's device path, like /dev/pts/3.
     pub(crate) path: String,
@@ -141,6 +147,8 @@ pub(crate) fn starter(
             on_readable,
             waiting: false.into(),
             referenced: true.into(),
+            quiet: false.into(),
+            watch: WatchSlot::default(),
             screen,
             path,
         })
@@ -176,14 +184,34 @@ impl NativePty {
     /// when there is none yet, and then the readable callback is called once
     /// there is. Never waits: one wake-up of the JavaScript thread per burst
     /// of output, and no promise or handle made per read.
+    ///
+    /// With `announce`, a read that finds nothing on a quiet PTY may have the
+    /// event loop read the master itself and call `announce` (on this thread)
+    /// instead of the readable callback; see `event_loop.rs`.
     #[napi(ts_return_type = "Buffer | null | undefined")]
-    pub fn read(&self, env: Env) -> Result<Either3<OutputChunk, Null, Undefined>> {
+    pub fn read(
+        &self,
+        env: Env,
+        announce: Option<Function<(), ()>>,
+    ) -> Result<Either3<OutputChunk, Null, Undefined>> {
         let (found, waiting) = match self.pty.try_read() {
-            TryRead::Chunk(chunk) => (Either3::A(OutputChunk(chunk)), false),
-            TryRead::Ended => (Either3::B(Null), false),
+            TryRead::Chunk(chunk) => {
+                self.quiet.set(chunk.len() < QUIET_CHUNK);
+                (Either3::A(OutputChunk(chunk)), false)
+            }
+            TryRead::Ended => {
+                self.watch.close();
+                (Either3::B(Null), false)
+            }
             TryRead::Empty => (Either3::C(()), true),
         };
         self.waiting.set(waiting);
+        match announce {
+            Some(announce) if waiting && self.quiet.get() && self.screen.is_none() => {
+                self.watch.start(&env, &self.pty, announce.raw())
+            }
+            _ => self.watch.stop(),
+        }
         self.update_readable_ref(&env)?;
         Ok(found)
     }
@@ -241,6 +269,8 @@ impl NativePty {
     /// Hangs up: closes the master.
     #[napi]
     pub fn close(&self) {
+        // The event loop lets go of the master first, so the hang-up is not delayed.
+        self.watch.close();
         self.pty.close();
     }
 

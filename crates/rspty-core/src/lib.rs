@@ -25,7 +25,8 @@ pub use copy::{copy, CopyOptions, Filter};
 pub use foreground::{foreground, Foreground};
 pub use pty::{openpty, openpty_ptmx, PtyPair};
 pub use relay::{
-    Chunk, Pty, PtyOptions, QueuedWrite, TryRead, Write, CLOSE_GRACE, DEFAULT_HIGH_WATER_MARK,
+    Chunk, OpenMaster, Pty, PtyOptions, QueuedWrite, TryRead, Write, CLOSE_GRACE,
+    DEFAULT_HIGH_WATER_MARK,
 };
 pub use size::{PixelSize, WindowSize};
 pub use spawn::{spawn, spawn_on_slave, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};

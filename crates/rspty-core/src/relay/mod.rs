@@ -8,6 +8,7 @@
 //! faster than its reader blocks in the kernel instead of growing memory.
 //!
 //! - [`queue`]: the output queue (pure data, unit-tested on its own);
+//! - [`reader`]: reading the master into the queue, one reader at a time;
 //! - [`input`]: ordered writes, on the caller's thread when nothing waits;
 //! - [`pty`]: [`Pty`], the handle callers hold;
 //! - [`phase`]: the relay's lifecycle, one enum with its transition table;
@@ -17,9 +18,10 @@ mod input;
 mod phase;
 mod pty;
 mod queue;
+mod reader;
 mod task;
 
 pub use input::{QueuedWrite, Write};
-pub use pty::{Pty, PtyOptions, DEFAULT_HIGH_WATER_MARK};
+pub use pty::{OpenMaster, Pty, PtyOptions, DEFAULT_HIGH_WATER_MARK};
 pub use queue::{Chunk, TryRead};
 pub use task::CLOSE_GRACE;

@@ -11,6 +11,7 @@ use tokio::sync::{watch, Notify};
 
 use super::input::{closed_error, input_queue, InputQueue, Write};
 use super::queue::{Chunk, OutputQueue, TryRead};
+use super::reader::{Fill, Reader};
 use super::task::{MasterSlot, Relay, CLOSE_GRACE};
 use crate::child::{Child, ExitStatus, Signaller};
 use crate::pty::{openpty, PtyPair};
@@ -43,6 +44,7 @@ impl Default for PtyOptions {
 /// A live PTY with its child.
 pub struct Pty {
     pid: i32,
+    reader: Arc<Reader>,
     /// Shared with the relay, which empties it when the session is over so
     /// the fd closes without waiting for this handle to be dropped.
     master: MasterSlot,
@@ -91,11 +93,12 @@ impl Pty {
         let close = Arc::new(Notify::new());
         let signaller = child.signaller();
         let slot: MasterSlot = Arc::new(Mutex::new(Some(master)));
-        let mut relay = Relay::new(slot.clone(), slave, output.clone(), pending, exit_tx);
-        relay.tap = options.tap;
+        let reader = Arc::new(Reader::new(output.clone(), options.tap));
+        let relay = Relay::new(slot.clone(), slave, reader.clone(), pending, exit_tx);
         tokio::spawn(relay.run(child, close.clone()));
         Ok(Pty {
             pid: signaller.pid(),
+            reader,
             master: slot,
             output,
             input,
@@ -127,6 +130,58 @@ impl Pty {
     /// (or the output ends), from a reactor thread.
     pub fn try_read(&self) -> TryRead {
         self.output.try_pop()
+    }
+
+    /// Has another event loop read the master from now on: it watches the
+    /// master and calls [`Pty::read_now`] when it is readable, and the
+    /// relay no longer reads on readiness (it still does around the
+    /// child's exit). The event loop's thread is then the only one that
+    /// needs to wake up for output. It ends with [`Pty::read_now`] or
+    /// [`Pty::unwatch_master`].
+    pub fn watch_master(&self) {
+        self.reader.set_watched(true);
+    }
+
+    /// The watcher stops without reading: the relay reads again, starting
+    /// with whatever came meanwhile.
+    pub fn unwatch_master(&self) {
+        self.reader.set_watched(false);
+        self.reader.kick();
+    }
+
+    /// For the watcher of [`Pty::watch_master`], once the master is
+    /// readable: reads it until it would block (up to 4 KiB; the relay reads
+    /// the rest of a larger burst), on the caller's thread, and
+    /// queues the bytes as the relay would, except that the readable
+    /// callback is not called (the caller tells its consumer when this
+    /// returns more than 0); then hands reading back to the relay. Returns
+    /// the bytes read.
+    pub fn read_now(&self) -> usize {
+        let Some(master) = self.master_fd() else {
+            self.unwatch_master();
+            return 0;
+        };
+        let fd = master.get_ref().as_fd();
+        let first = self.reader.fill_now(fd);
+        self.reader.set_watched(false);
+        // Output that came after the pass's last read and before the relay
+        // could see the flag again found the relay not reading it: one more
+        // pass (usually a single EAGAIN), and the relay's turn if the master
+        // still holds more.
+        let second = self.reader.fill_now(fd);
+        if !matches!(first, Some((Fill::WouldBlock, _)))
+            || !matches!(second, Some((Fill::WouldBlock, _)))
+        {
+            self.reader.kick();
+        }
+        first.map_or(0, |(_, n)| n) + second.map_or(0, |(_, n)| n)
+    }
+
+    /// The master while it is open, for another event loop to watch.
+    /// Holding it keeps the descriptor open, not the session: drop it
+    /// before or at [`Pty::close`], or the hang-up waits for it.
+    pub fn master(&self) -> Option<OpenMaster> {
+        self.master_fd().map(OpenMaster)
     }
 
     /// Sets the callback of [`Pty::try_read`]. It must not block: it
@@ -209,6 +264,15 @@ impl Pty {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+/// The master of a live PTY, kept open while this is held.
+pub struct OpenMaster(Arc<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>>);
+
+impl AsFd for OpenMaster {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.0.get_ref().as_fd()
     }
 }
 

@@ -109,6 +109,11 @@ impl OutputQueue {
         !state.detached && state.len >= self.high_water_mark
     }
 
+    /// Whether the end of output has been queued.
+    pub(crate) fn has_ended(&self) -> bool {
+        lock(&self.state).ended
+    }
+
     /// Bytes dropped since the queue detached.
     pub(crate) fn dropped(&self) -> u64 {
         lock(&self.state).dropped
@@ -117,6 +122,16 @@ impl OutputQueue {
     /// Appends one read's bytes; or counts them as dropped once the queue
     /// has detached.
     pub(crate) fn push(&self, read: Vec<u8>) {
+        self.append(read, true);
+    }
+
+    /// [`OutputQueue::push`] without calling the readable callback: for a
+    /// reader that tells the consumer itself.
+    pub(crate) fn push_quietly(&self, read: Vec<u8>) {
+        self.append(read, false);
+    }
+
+    fn append(&self, read: Vec<u8>, announce: bool) {
         let armed = {
             let mut state = lock(&self.state);
             if state.detached {
@@ -129,7 +144,7 @@ impl OutputQueue {
                 state.detachable = false;
                 state.detached = true;
             }
-            std::mem::take(&mut state.armed)
+            announce && std::mem::take(&mut state.armed)
         };
         self.wake(armed);
     }
@@ -161,6 +176,8 @@ impl OutputQueue {
     pub(crate) fn try_pop(&self) -> TryRead {
         let mut state = lock(&self.state);
         if let Some(chunk) = self.take(&mut state) {
+            // Served: no reader waits any more.
+            state.armed = false;
             TryRead::Chunk(chunk)
         } else if state.ended {
             TryRead::Ended

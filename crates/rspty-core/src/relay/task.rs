@@ -20,10 +20,9 @@ use tokio::time::Instant;
 
 use super::input::{PendingWrites, WriteRequest};
 use super::phase::Phase;
-use super::queue::OutputQueue;
+use super::reader::{Fill, Reader};
 use crate::child::{Child, ExitStatus};
 use crate::sys;
-use crate::tap::OutputTap;
 
 /// How long a child may outlive the hang-up of
 /// [`Pty::close`](super::Pty::close) before it is killed.
@@ -39,32 +38,6 @@ const EXIT_HANGUP_WAIT: Duration = Duration::from_millis(200);
 /// grandchild that keeps writing can reach it.
 const EXIT_DRAIN_LIMIT: usize = 1 << 20;
 
-/// The most one read pass takes from the master before handing it on.
-const READ_CHUNK: usize = 64 * 1024;
-
-/// From this size on, a read pass's buffer is queued as it is instead of
-/// being copied out of the reactor thread's buffer.
-const OWN_READ: usize = READ_CHUNK / 4;
-
-thread_local! {
-    /// Where read passes land before their bytes are copied into the queue:
-    /// one buffer per reactor thread rather than one per PTY, so an idle PTY
-    /// holds no read buffer (a thousand PTYs would otherwise hold 64 MiB).
-    static SCRATCH: std::cell::RefCell<Vec<u8>> =
-        std::cell::RefCell::new(Vec::with_capacity(READ_CHUNK));
-}
-
-/// What a read pass ended on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fill {
-    /// Nothing more to read now.
-    WouldBlock,
-    /// The pass is full; there may be more.
-    Progress,
-    /// Every holder of the slave closed it (EIO on Linux, EOF on macOS).
-    End,
-}
-
 pub(crate) type MasterSlot = Arc<Mutex<Option<Arc<AsyncFd<OwnedFd>>>>>;
 
 pub(crate) struct Relay {
@@ -74,9 +47,8 @@ pub(crate) struct Relay {
     pub(crate) master: Option<Arc<AsyncFd<OwnedFd>>>,
     /// The parent's slave fd, held until the child's exit has been seen.
     pub(crate) slave: Option<OwnedFd>,
-    pub(crate) output: Arc<OutputQueue>,
-    /// Sees every read before the queue (a screen model).
-    pub(crate) tap: Option<Arc<dyn OutputTap>>,
+    /// Reads the master into the output queue (and the tap).
+    pub(crate) reader: Arc<Reader>,
     pub(crate) input: PendingWrites,
     pub(crate) input_open: bool,
     pub(crate) pending: Option<WriteRequest>,
@@ -88,7 +60,7 @@ impl Relay {
     pub(crate) fn new(
         slot: MasterSlot,
         slave: OwnedFd,
-        output: Arc<OutputQueue>,
+        reader: Arc<Reader>,
         input: PendingWrites,
         exit: watch::Sender<Option<ExitStatus>>,
     ) -> Relay {
@@ -97,8 +69,7 @@ impl Relay {
             slot,
             master,
             slave: Some(slave),
-            output,
-            tap: None,
+            reader,
             input,
             input_open: true,
             pending: None,
@@ -114,11 +85,12 @@ impl Relay {
             let master = self.master.clone();
             let open = master.is_some();
             let reading = open && self.phase.reads();
-            let full = reading && self.phase.bounded() && self.output.is_full();
+            let full = reading && self.phase.bounded() && self.reader.output().is_full();
+            let reader = self.reader.clone();
             let writing = open && self.pending.is_some();
             let taking_input = open && self.input_open && self.pending.is_none();
             let deadline = self.phase.deadline();
-            let output = self.output.clone();
+            let output = self.reader.output().clone();
             tokio::select! {
                 biased;
                 _ = close.notified(), if open => self.hang_up(),
@@ -137,10 +109,15 @@ impl Relay {
                 }
                 guard = readable(&master), if reading && !full => {
                     if let Ok(mut guard) = guard {
-                        if self.read_pass() == Fill::WouldBlock {
+                        // Another event loop watches the master and reads it (see
+                        // `Pty::watch_master`); else a read pass.
+                        if reader.is_watched() || self.read_pass() == Fill::WouldBlock {
                             guard.clear_ready();
                         }
                     }
+                }
+                _ = reader.kicked(), if reading && !full => {
+                    self.read_pass();
                 }
                 _ = output.wait_for_space(), if full => {}
                 request = self.input.next(), if taking_input => match request {
@@ -287,51 +264,16 @@ impl Relay {
     }
 
     fn end_output(&self) {
-        self.output.end();
-        if let Some(tap) = &self.tap {
-            tap.ended();
-        }
+        self.reader.end();
     }
 
     /// Reads until the master would block, ends, or the pass is full, and
     /// queues what was read. Returns the outcome and the bytes read.
     fn fill(&mut self) -> (Fill, usize) {
-        let Some(master) = self.master.clone() else {
-            return (Fill::End, 0);
-        };
-        let fd = master.get_ref().as_fd();
-        SCRATCH.with_borrow_mut(|scratch| {
-            scratch.clear();
-            let fill = loop {
-                if scratch.len() == scratch.capacity() {
-                    break Fill::Progress;
-                }
-                match sys::read_into(fd, scratch) {
-                    Ok(0) => break Fill::End,
-                    Ok(_) => continue,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
-                    // EIO: the last holder of the slave closed it. Any other error ends output too.
-                    Err(_) => break Fill::End,
-                }
-            };
-            if let (Some(tap), false) = (&self.tap, scratch.is_empty()) {
-                tap.output(scratch);
-            }
-            let read = scratch.len();
-            if read >= OWN_READ {
-                // A large read is handed over as it is, and the reactor
-                // thread takes a new buffer: one copy fewer per byte.
-                let mut taken = std::mem::replace(scratch, Vec::with_capacity(READ_CHUNK));
-                taken.shrink_to_fit();
-                self.output.push(taken);
-            } else if read > 0 {
-                // A small one is copied out at its size, so an idle PTY's
-                // queued bytes do not hold a whole read buffer.
-                self.output.push(scratch.as_slice().to_vec());
-            }
-            (fill, read)
-        })
+        match &self.master {
+            Some(master) => self.reader.fill(master.get_ref().as_fd()),
+            None => (Fill::End, 0),
+        }
     }
 
     /// Writes as much of the pending request as the master takes. Returns

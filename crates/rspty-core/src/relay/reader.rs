@@ -1,0 +1,168 @@
+//! Reading the master into the output queue, by one reader at a time.
+//!
+//! The relay task reads on the reactor. An event loop that watches a quiet
+//! PTY's master itself may read it too, on its own thread, so that output
+//! reaches its consumer without a hop through the reactor thread (see
+//! [`Pty::read_now`](super::Pty::read_now)). Whoever reads holds the turn
+//! until the bytes are queued (and the tap has seen them), so the queue and
+//! the tap get the bytes in the order the kernel gave them out.
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+use super::queue::OutputQueue;
+use crate::sys;
+use crate::tap::OutputTap;
+
+/// The most one read pass takes from the master before handing it on.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// From this size on, a read pass's buffer is queued as it is instead of
+/// being copied out of the thread's buffer.
+const OWN_READ: usize = READ_CHUNK / 4;
+
+/// The most a watcher's pass takes (about one kernel read buffer): the rest
+/// of a burst is the relay's, so bulk reads stay off the watcher's thread.
+const WATCHER_PASS: usize = 4096;
+
+thread_local! {
+    /// Where read passes land before their bytes are copied into the queue:
+    /// one buffer per reading thread rather than one per PTY, so an idle PTY
+    /// holds no read buffer (a thousand PTYs would otherwise hold 64 MiB).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> =
+        std::cell::RefCell::new(Vec::with_capacity(READ_CHUNK));
+}
+
+/// What a read pass ended on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fill {
+    /// Nothing more to read now.
+    WouldBlock,
+    /// The pass is full; there may be more.
+    Progress,
+    /// Every holder of the slave closed it (EIO on Linux, EOF on macOS).
+    End,
+}
+
+/// The reading side of one PTY: where the bytes go, and whose turn it is.
+pub(crate) struct Reader {
+    output: Arc<OutputQueue>,
+    /// Sees every read before the queue (a screen model).
+    tap: Option<Arc<dyn OutputTap>>,
+    turn: Mutex<()>,
+    /// Another event loop watches the master and reads it when it becomes
+    /// readable: the relay leaves it the reading, except around the exit.
+    watched: AtomicBool,
+    kicked: Notify,
+}
+
+impl Reader {
+    pub(crate) fn new(output: Arc<OutputQueue>, tap: Option<Arc<dyn OutputTap>>) -> Reader {
+        Reader {
+            output,
+            tap,
+            turn: Mutex::new(()),
+            watched: AtomicBool::new(false),
+            kicked: Notify::new(),
+        }
+    }
+
+    pub(crate) fn output(&self) -> &Arc<OutputQueue> {
+        &self.output
+    }
+
+    pub(crate) fn is_watched(&self) -> bool {
+        self.watched.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_watched(&self, watched: bool) {
+        self.watched.store(watched, Ordering::Release);
+    }
+
+    /// Has the relay make a read pass, readiness or not.
+    pub(crate) fn kick(&self) {
+        self.kicked.notify_one();
+    }
+
+    /// Resolves at a [`Reader::kick`] (at once if one came since the last call).
+    pub(crate) async fn kicked(&self) {
+        self.kicked.notified().await;
+    }
+
+    /// Reads until the master would block, ends, or the pass is full, and
+    /// queues what was read. Returns the outcome and the bytes read.
+    pub(crate) fn fill(&self, fd: BorrowedFd<'_>) -> (Fill, usize) {
+        let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
+        self.pass(fd, READ_CHUNK, true)
+    }
+
+    /// A short read pass (up to [`WATCHER_PASS`] bytes) on behalf of
+    /// another event loop, unless the relay is reading right now (it then
+    /// queues the bytes itself) or the output has ended. The readable
+    /// callback is not called: the caller tells its consumer. Returns the
+    /// outcome, `None` for nothing done.
+    pub(crate) fn fill_now(&self, fd: BorrowedFd<'_>) -> Option<(Fill, usize)> {
+        let _turn = self.turn.try_lock().ok()?;
+        if self.output.has_ended() {
+            return None;
+        }
+        Some(self.pass(fd, WATCHER_PASS, false))
+    }
+
+    /// The end of output: readers get what is queued, then the end; the
+    /// tap learns of it after the last bytes.
+    pub(crate) fn end(&self) {
+        let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
+        self.output.end();
+        if let Some(tap) = &self.tap {
+            tap.ended();
+        }
+    }
+
+    fn pass(&self, fd: BorrowedFd<'_>, limit: usize, announce: bool) -> (Fill, usize) {
+        SCRATCH.with_borrow_mut(|scratch| {
+            scratch.clear();
+            let fill = loop {
+                if scratch.len() >= limit || scratch.len() == scratch.capacity() {
+                    break Fill::Progress;
+                }
+                match sys::read_into(fd, scratch) {
+                    Ok(0) => break Fill::End,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
+                    // EIO: the last holder of the slave closed it. Any other error ends output too.
+                    Err(_) => break Fill::End,
+                }
+            };
+            if let (Some(tap), false) = (&self.tap, scratch.is_empty()) {
+                tap.output(scratch);
+            }
+            let read = scratch.len();
+            if read >= OWN_READ {
+                // A large read is handed over as it is, and the thread takes
+                // a new buffer: one copy fewer per byte.
+                let mut taken = std::mem::replace(scratch, Vec::with_capacity(READ_CHUNK));
+                taken.shrink_to_fit();
+                self.queue(taken, announce);
+            } else if read > 0 {
+                // A small one is copied out at its size, so an idle PTY's
+                // queued bytes do not hold a whole read buffer.
+                self.queue(scratch.as_slice().to_vec(), announce);
+            }
+            (fill, read)
+        })
+    }
+
+    fn queue(&self, read: Vec<u8>, announce: bool) {
+        if announce {
+            self.output.push(read);
+        } else {
+            self.output.push_quietly(read);
+        }
+    }
+}
