@@ -4,14 +4,15 @@
 //! Output normally goes from the relay, on a reactor thread, to JavaScript
 //! through the readable callback: two threads wake up for each burst. For an
 //! interactive PTY (a shell echoing keystrokes, a command and its prompt)
-//! that second wake-up is a large part of the round trip. So while a `read()`
-//! waits on a PTY whose last chunk was small, libuv watches the master too,
-//! and when it becomes readable the JavaScript thread reads it once itself
-//! (`Pty::read_now`) and calls the consumer at once: one thread wakes up,
-//! as with a library that reads on the JavaScript thread. The relay still reads whatever the JavaScript thread does
-//! not, and one reader at a time keeps the order. A chunk of a kernel
-//! buffer's worth or more (bulk output) stops the watching until the output
-//! is quiet again, so bulk reads stay on the reactor.
+//! that second wake-up is a large part of the round trip. So once a read
+//! has waited on a PTY whose last chunk was small, libuv watches the master
+//! too, and whenever it is readable the JavaScript thread reads it itself
+//! (`Pty::read_now`, up to 4 KiB) and calls the consumer at once: one thread
+//! wakes up, as with a library that reads on the JavaScript thread. The relay
+//! leaves such a PTY alone until the core hands reading back to it: a burst
+//! of 4 KiB or more, a full queue, the end of output; a chunk of 4 KiB or
+//! more taken by the consumer stops the watching too. Bulk reads stay on
+//! the reactor.
 //!
 //! libuv is looked up at run time and used only when the TypeScript layer
 //! says the runtime is Node.js (`useEventLoopReads`): Bun and Deno have no
@@ -31,7 +32,7 @@ use std::sync::{Arc, OnceLock, Weak};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
-use rspty_core::{OpenMaster, Pty};
+use rspty_core::{OpenMaster, Pty, WatchedRead};
 
 /// A chunk at least this long is bulk output: a kernel read buffer's worth.
 pub(crate) const QUIET_CHUNK: usize = 4096;
@@ -202,15 +203,24 @@ unsafe extern "C" fn on_readable(handle: *mut c_void, status: c_int, _events: c_
     // SAFETY: libuv calls this only for a started handle, which is not closed yet, and
     // its Shared lives until the close callback.
     let shared = unsafe { &*shared_of(handle) };
-    // One read pass per wake-up, which hands reading back to the relay
-    // until the next waiting read() starts the watch again.
-    shared.stop(false);
+    // The watch goes on until a burst, a full queue or the end hands
+    // reading back to the relay.
     let Some(pty) = shared.pty.upgrade() else {
+        shared.stop(false);
         return;
     };
     if status != 0 {
-        pty.unwatch_master();
-    } else if pty.read_now() > 0 {
+        shared.stop(true);
+        return;
+    }
+    let read = match pty.read_now() {
+        WatchedRead::Quiet(read) => read,
+        WatchedRead::HandedBack(read) => {
+            shared.stop(false);
+            read
+        }
+    };
+    if read > 0 {
         announce(shared);
     }
 }
@@ -313,7 +323,8 @@ impl LoopWatch {
         })
     }
 
-    /// Watches until the master is readable, then reads it once.
+    /// Watches the master and reads it whenever it is readable, until the
+    /// core hands reading back to the relay.
     pub(crate) fn start(&self) {
         let shared = &self.shared;
         if shared.closed.get() || shared.active.get() {

@@ -207,8 +207,10 @@ impl NativePty {
         };
         self.waiting.set(waiting);
         match announce {
-            Some(announce) if waiting && self.quiet.get() && self.screen.is_none() => {
-                self.watch.start(&env, &self.pty, announce.raw())
+            Some(announce) if self.quiet.get() && self.screen.is_none() => {
+                if waiting {
+                    self.watch.start(&env, &self.pty, announce.raw());
+                }
             }
             _ => self.watch.stop(),
         }

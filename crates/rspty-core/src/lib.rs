@@ -25,7 +25,7 @@ pub use copy::{copy, CopyOptions, Filter};
 pub use foreground::{foreground, Foreground};
 pub use pty::{openpty, openpty_ptmx, PtyPair};
 pub use relay::{
-    Chunk, OpenMaster, Pty, PtyOptions, QueuedWrite, TryRead, Write, CLOSE_GRACE,
+    Chunk, OpenMaster, Pty, PtyOptions, QueuedWrite, TryRead, WatchedRead, Write, CLOSE_GRACE,
     DEFAULT_HIGH_WATER_MARK,
 };
 pub use size::{PixelSize, WindowSize};

@@ -22,6 +22,6 @@ mod reader;
 mod task;
 
 pub use input::{QueuedWrite, Write};
-pub use pty::{OpenMaster, Pty, PtyOptions, DEFAULT_HIGH_WATER_MARK};
+pub use pty::{OpenMaster, Pty, PtyOptions, WatchedRead, DEFAULT_HIGH_WATER_MARK};
 pub use queue::{Chunk, TryRead};
 pub use task::CLOSE_GRACE;

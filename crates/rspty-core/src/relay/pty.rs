@@ -133,48 +133,42 @@ impl Pty {
     }
 
     /// Has another event loop read the master from now on: it watches the
-    /// master and calls [`Pty::read_now`] when it is readable, and the
+    /// master and calls [`Pty::read_now`] whenever it is readable, and the
     /// relay no longer reads on readiness (it still does around the
     /// child's exit). The event loop's thread is then the only one that
-    /// needs to wake up for output. It ends with [`Pty::read_now`] or
-    /// [`Pty::unwatch_master`].
+    /// wakes up for output. It ends when [`Pty::read_now`] hands reading
+    /// back, or with [`Pty::unwatch_master`].
     pub fn watch_master(&self) {
         self.reader.set_watched(true);
     }
 
-    /// The watcher stops without reading: the relay reads again, starting
-    /// with whatever came meanwhile.
+    /// The watcher stops: the relay reads again, starting with whatever
+    /// came meanwhile.
     pub fn unwatch_master(&self) {
         self.reader.set_watched(false);
         self.reader.kick();
     }
 
-    /// For the watcher of [`Pty::watch_master`], once the master is
-    /// readable: reads it until it would block (up to 4 KiB; the relay reads
-    /// the rest of a larger burst), on the caller's thread, and
+    /// For the watcher of [`Pty::watch_master`], when the master is
+    /// readable: reads it on the caller's thread until it would block, and
     /// queues the bytes as the relay would, except that the readable
-    /// callback is not called (the caller tells its consumer when this
-    /// returns more than 0); then hands reading back to the relay. Returns
-    /// the bytes read.
-    pub fn read_now(&self) -> usize {
+    /// callback is not called (the caller tells its consumer). Up to 4 KiB:
+    /// a burst larger than that, a full queue or the end of output hands
+    /// reading back to the relay, and the watcher must stop.
+    pub fn read_now(&self) -> WatchedRead {
         let Some(master) = self.master_fd() else {
             self.unwatch_master();
-            return 0;
+            return WatchedRead::HandedBack(0);
         };
-        let fd = master.get_ref().as_fd();
-        let first = self.reader.fill_now(fd);
-        self.reader.set_watched(false);
-        // Output that came after the pass's last read and before the relay
-        // could see the flag again found the relay not reading it: one more
-        // pass (usually a single EAGAIN), and the relay's turn if the master
-        // still holds more.
-        let second = self.reader.fill_now(fd);
-        if !matches!(first, Some((Fill::WouldBlock, _)))
-            || !matches!(second, Some((Fill::WouldBlock, _)))
-        {
-            self.reader.kick();
+        match self.reader.fill_now(master.get_ref().as_fd()) {
+            Some((Fill::WouldBlock, read)) if !self.output.is_full() => WatchedRead::Quiet(read),
+            outcome => {
+                // The relay looks at once: bytes that came after this pass
+                // found it not reading.
+                self.unwatch_master();
+                WatchedRead::HandedBack(outcome.map_or(0, |(_, read)| read))
+            }
         }
-        first.map_or(0, |(_, n)| n) + second.map_or(0, |(_, n)| n)
     }
 
     /// The master while it is open, for another event loop to watch.
@@ -265,6 +259,16 @@ impl Pty {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+}
+
+/// What [`Pty::read_now`] did: the bytes it queued, and whether the
+/// watcher goes on watching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchedRead {
+    /// The master would block: go on watching.
+    Quiet(usize),
+    /// The relay reads from now on: stop watching.
+    HandedBack(usize),
 }
 
 /// The master of a live PTY, kept open while this is held.

@@ -87,6 +87,9 @@ impl Relay {
             let reading = open && self.phase.reads();
             let full = reading && self.phase.bounded() && self.reader.output().is_full();
             let reader = self.reader.clone();
+            // Another event loop reads the master (see `Pty::watch_master`): the
+            // relay waits for a kick instead of readiness.
+            let watched = reader.is_watched();
             let writing = open && self.pending.is_some();
             let taking_input = open && self.input_open && self.pending.is_none();
             let deadline = self.phase.deadline();
@@ -107,10 +110,9 @@ impl Relay {
                         self.on_deadline();
                     }
                 }
-                guard = readable(&master), if reading && !full => {
+                guard = readable(&master), if reading && !full && !watched => {
                     if let Ok(mut guard) = guard {
-                        // Another event loop watches the master and reads it (see
-                        // `Pty::watch_master`); else a read pass.
+                        // A watch that began meanwhile: the watcher reads.
                         if reader.is_watched() || self.read_pass() == Fill::WouldBlock {
                             guard.clear_ready();
                         }
