@@ -104,8 +104,9 @@ struct Shared {
     uv: &'static Uv,
     env: sys::napi_env,
     /// A weak reference to the function that tells the consumer output came
-    /// (the JavaScript side keeps it alive as long as it reads).
-    announce: sys::napi_ref,
+    /// (the JavaScript side keeps it alive as long as it reads); null once
+    /// deleted.
+    announce: Cell<sys::napi_ref>,
     /// The `uv_poll_t`; freed by its close callback.
     handle: *mut c_void,
     layout: Layout,
@@ -142,12 +143,16 @@ impl Shared {
     }
 }
 
-impl Drop for Shared {
-    fn drop(&mut self) {
-        // SAFETY: every holder of a Shared is on the JavaScript thread of `env` (the watch,
-        // the poll handle's callbacks, the environment's cleanup hook), and the reference
-        // is deleted once, here.
-        unsafe { sys::napi_delete_reference(self.env, self.announce) };
+impl Shared {
+    /// Deletes the reference to the consumer's function, while `env` is
+    /// alive (the handle's close callback may come after the environment's
+    /// teardown).
+    fn release_announce(&self) {
+        let reference = self.announce.replace(ptr::null_mut());
+        if !reference.is_null() {
+            // SAFETY: on `env`'s thread while it is alive; the reference is deleted once.
+            unsafe { sys::napi_delete_reference(self.env, reference) };
+        }
     }
 }
 
@@ -165,9 +170,12 @@ fn announce(shared: &Shared) {
     let mut receiver = ptr::null_mut();
     let mut result = ptr::null_mut();
     // SAFETY: napi calls on `env`'s thread within the scope just opened, with valid
-    // out-pointers; a collected function reads as null and is not called.
+    // out-pointers; a collected or released function reads as null and is not called.
     unsafe {
-        sys::napi_get_reference_value(env, shared.announce, &mut function);
+        let reference = shared.announce.get();
+        if !reference.is_null() {
+            sys::napi_get_reference_value(env, reference, &mut function);
+        }
         if !function.is_null() {
             // napi_make_callback wants an object for `this`; the function is an arrow.
             sys::napi_get_global(env, &mut receiver);
@@ -246,6 +254,7 @@ unsafe extern "C" fn on_env_cleanup(arg: *mut c_void) {
     // runs once, and a watch dropped before it removes it first.
     let shared = unsafe { Rc::from_raw(arg.cast_const().cast::<Shared>()) };
     shared.hook_ran.set(true);
+    shared.release_announce();
     shared.close();
 }
 
@@ -286,7 +295,7 @@ impl LoopWatch {
         let shared = Rc::new(Shared {
             uv,
             env: env.raw(),
-            announce: reference,
+            announce: Cell::new(reference),
             handle,
             layout,
             pty: Arc::downgrade(pty),
@@ -314,6 +323,7 @@ impl LoopWatch {
         if added != sys::Status::napi_ok {
             // SAFETY: the reference counted for the hook, which was not added.
             drop(unsafe { Rc::from_raw(hooked) });
+            shared.release_announce();
             shared.close();
             return None;
         }
@@ -363,6 +373,7 @@ impl Drop for LoopWatch {
                 drop(Rc::from_raw(hooked));
             }
         }
+        shared.release_announce();
         shared.close();
     }
 }

@@ -77,7 +77,7 @@ for (let round = 0; round < TERMINATIONS; round++) {
     const fdsBefore = openFds();
     const w = start({ mode: 'stream', count: STREAMS_PER_WORKER });
     const { pids } = (await within(w.message(), SETTLE_MS, 'worker start')) as { pids: number[] };
-    t.is(pids.length, STREAMS_PER_WORKER + 1);
+    t.is(pids.length, STREAMS_PER_WORKER + 2);
     // The main thread's PTY runs across the termination.
     const main = mainThreadPty(LINES);
     const started = Date.now();
@@ -128,6 +128,6 @@ test.serial('workers terminated in a process whose main thread never loaded rspt
   const result = await runScript('worker-teardown.cjs', [String(WORKERS), String(PTYS_PER_WORKER), String(CHILDREN_GONE_MS)]);
   const r = report<{ pids: number; left: string[]; goneAfterMs: number }>(result);
   t.log(`children reaped ${r.goneAfterMs} ms after the termination`);
-  t.is(r.pids, WORKERS * (PTYS_PER_WORKER + 1));
+  t.is(r.pids, WORKERS * (PTYS_PER_WORKER + 2));
   t.deepEqual(r.left, [], 'children of the process (pid:state) left after the deadline');
 });
