@@ -36,9 +36,9 @@ export declare class NativePty {
    * there is. Never waits: one wake-up of the JavaScript thread per burst
    * of output, and no promise or handle made per read.
    *
-   * With `announce`, a read that finds nothing on a quiet PTY may have the
-   * event loop read the master itself and call `announce` (on this thread)
-   * instead of the readable callback; see `event_loop.rs`.
+   * With `announce`, a read on a quiet PTY (the last chunk was small) has
+   * the event loop read the master itself and call `announce` (on this
+   * thread) instead of the readable callback; see `event_loop.rs`.
    */
   read(announce?: (() => void) | undefined | null): Buffer | null | undefined
   /**

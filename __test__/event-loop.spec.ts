@@ -106,3 +106,17 @@ test.serial('close() while a read waits on a quiet PTY hangs up and lets go of t
   await pollUntil(() => newFds(before).length === 0, 5000, 'the master to be closed');
   t.deepEqual(newFds(before), []);
 });
+
+test.serial('a reader that stops after a small chunk does not keep the master open past the exit', async (t) => {
+  const before = openFds();
+  const pty = await spawn('sh', ['-c', 'printf x; read line']);
+  const it = pty[Symbol.asyncIterator]();
+  // A small chunk: from now on the event loop watches the master.
+  t.is((await it.next()).value.toString(), 'x');
+  await pty.write('\n');
+  t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
+  // Nobody reads any more, and the PTY is still referenced: the master
+  // closes with the end of the session all the same.
+  await pollUntil(() => newFds(before).length === 0, 5000, 'the master to be closed');
+  t.deepEqual(newFds(before), []);
+});

@@ -5,8 +5,7 @@
 //! through the readable callback: two threads wake up for each burst. For an
 //! interactive PTY (a shell echoing keystrokes, a command and its prompt)
 //! that second wake-up is a large part of the round trip. So once a read
-//! has waited on a PTY whose last chunk was small, libuv watches the master
-//! too, and whenever it is readable the JavaScript thread reads it itself
+//! has taken a small chunk, libuv watches the master too, and whenever it is readable the JavaScript thread reads it itself
 //! (`Pty::read_now`, up to 4 KiB) and calls the consumer at once: one thread
 //! wakes up, as with a library that reads on the JavaScript thread. The relay
 //! leaves such a PTY alone until the core hands reading back to it: a burst
@@ -224,7 +223,10 @@ unsafe extern "C" fn on_readable(handle: *mut c_void, status: c_int, _events: c_
     let read = match pty.read_now() {
         WatchedRead::Quiet(read) => read,
         WatchedRead::HandedBack(read) => {
+            // Closed rather than stopped: the master is let go of (the relay
+            // may end and close it), and a later watch starts afresh.
             shared.stop(false);
+            shared.close();
             read
         }
     };
@@ -393,7 +395,9 @@ impl WatchSlot {
     /// `announce`) on first use.
     pub(crate) fn start(&self, env: &Env, pty: &Arc<Pty>, announce: sys::napi_value) {
         let mut slot = self.0.borrow_mut();
-        if slot.is_none() {
+        if slot.as_ref().is_none_or(|watch| watch.shared.closed.get()) {
+            // A closed watch is dropped first: its hook goes before the new one's.
+            drop(slot.take());
             *slot = LoopWatch::new(env, pty, announce);
         }
         if let Some(watch) = slot.as_ref() {

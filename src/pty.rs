@@ -76,7 +76,7 @@ pub struct NativePty {
     waiting: std::cell::Cell<bool>,
     /// Not unref'd by the user.
     referenced: std::cell::Cell<bool>,
-    /// The last chunk was small: a waiting read also has the event loop
+    /// The last chunk was small: reads also have the event loop
     /// watch the master (see `event_loop.rs`). The first chunk comes
     /// through the relay.
     quiet: std::cell::Cell<bool>,
@@ -185,9 +185,9 @@ impl NativePty {
     /// there is. Never waits: one wake-up of the JavaScript thread per burst
     /// of output, and no promise or handle made per read.
     ///
-    /// With `announce`, a read that finds nothing on a quiet PTY may have the
-    /// event loop read the master itself and call `announce` (on this thread)
-    /// instead of the readable callback; see `event_loop.rs`.
+    /// With `announce`, a read on a quiet PTY (the last chunk was small) has
+    /// the event loop read the master itself and call `announce` (on this
+    /// thread) instead of the readable callback; see `event_loop.rs`.
     #[napi(ts_return_type = "Buffer | null | undefined")]
     pub fn read(
         &self,
@@ -200,6 +200,8 @@ impl NativePty {
                 (Either3::A(OutputChunk(chunk)), false)
             }
             TryRead::Ended => {
+                // Nothing more to watch for: let go of the master for good.
+                self.quiet.set(false);
                 self.watch.close();
                 (Either3::B(Null), false)
             }
@@ -208,9 +210,7 @@ impl NativePty {
         self.waiting.set(waiting);
         match announce {
             Some(announce) if self.quiet.get() && self.screen.is_none() => {
-                if waiting {
-                    self.watch.start(&env, &self.pty, announce.raw());
-                }
+                self.watch.start(&env, &self.pty, announce.raw());
             }
             _ => self.watch.stop(),
         }

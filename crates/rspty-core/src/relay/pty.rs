@@ -80,10 +80,8 @@ impl Pty {
         let PtyPair { master, slave, .. } = pty;
         let flags = OFlag::from_bits_truncate(fcntl(master.as_fd(), FcntlArg::F_GETFL)?);
         fcntl(master.as_fd(), FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
-        let master = Arc::new(sys::register(
-            master,
-            tokio::io::Interest::READABLE | tokio::io::Interest::WRITABLE,
-        )?);
+        // Readability only: writes wait for room on a duplicate (see the task).
+        let master = Arc::new(sys::register(master, tokio::io::Interest::READABLE)?);
         let output = Arc::new(match options.tap {
             Some(_) => OutputQueue::detachable(options.high_water_mark),
             None => OutputQueue::new(options.high_water_mark),

@@ -47,6 +47,9 @@ pub(crate) struct Relay {
     pub(crate) master: Option<Arc<AsyncFd<OwnedFd>>>,
     /// The parent's slave fd, held until the child's exit has been seen.
     pub(crate) slave: Option<OwnedFd>,
+    /// A duplicate of the master registered for writability, only while a
+    /// write waits for room (see [`Relay::write_pending`]).
+    write_room: Option<Arc<AsyncFd<OwnedFd>>>,
     /// Reads the master into the output queue (and the tap).
     pub(crate) reader: Arc<Reader>,
     pub(crate) input: PendingWrites,
@@ -69,6 +72,7 @@ impl Relay {
             slot,
             master,
             slave: Some(slave),
+            write_room: None,
             reader,
             input,
             input_open: true,
@@ -87,6 +91,7 @@ impl Relay {
             let reading = open && self.phase.reads();
             let full = reading && self.phase.bounded() && self.reader.output().is_full();
             let reader = self.reader.clone();
+            let room = self.write_room.clone();
             // Another event loop reads the master (see `Pty::watch_master`): the
             // relay waits for a kick instead of readiness.
             let watched = reader.is_watched();
@@ -129,7 +134,7 @@ impl Relay {
                     }
                     None => self.input_open = false,
                 },
-                guard = writable(&master), if writing => {
+                guard = writable(&room), if writing => {
                     if let Ok(mut guard) = guard {
                         if self.write_pending() {
                             guard.clear_ready();
@@ -245,6 +250,7 @@ impl Relay {
     /// the output and fails the pending writes.
     fn hang_up(&mut self) {
         self.master = None;
+        self.write_room = None;
         drop(self.slave.take());
         self.end_output();
         self.input.close(self.pending.take());
@@ -280,6 +286,12 @@ impl Relay {
 
     /// Writes as much of the pending request as the master takes. Returns
     /// `true` when the master would block.
+    ///
+    /// The master itself is registered for readability only: the kernel
+    /// signals room after nearly every write the child reads, and those
+    /// wake-ups would wake the reactor for nothing, since most writes go
+    /// through at once (from the caller's thread). Only while a write waits
+    /// for room is a duplicate of the master registered for writability.
     fn write_pending(&mut self) -> bool {
         let Some(master) = self.master.clone() else {
             return false;
@@ -287,18 +299,31 @@ impl Relay {
         let Some(request) = self.pending.as_mut() else {
             return false;
         };
-        let result =
-            sys::write_until_blocked(master.get_ref().as_fd(), &request.data[request.written..]);
-        let result = match result {
+        let fd = master.get_ref().as_fd();
+        let result = match sys::write_until_blocked(fd, &request.data[request.written..]) {
             Ok(n) => {
                 request.written += n;
                 if request.written < request.data.len() {
-                    return true;
+                    if self.write_room.is_some() {
+                        return true;
+                    }
+                    match fd
+                        .try_clone_to_owned()
+                        .and_then(|dup| sys::register(dup, tokio::io::Interest::WRITABLE))
+                    {
+                        Ok(room) => {
+                            self.write_room = Some(Arc::new(room));
+                            return true;
+                        }
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    Ok(())
                 }
-                Ok(())
             }
             Err(e) => Err(e),
         };
+        self.write_room = None;
         let request = self.pending.take().expect("pending request");
         self.input.finish(request, result);
         false
@@ -315,10 +340,10 @@ async fn readable(
 }
 
 async fn writable(
-    master: &Option<Arc<AsyncFd<OwnedFd>>>,
+    room: &Option<Arc<AsyncFd<OwnedFd>>>,
 ) -> io::Result<AsyncFdReadyGuard<'_, OwnedFd>> {
-    match master {
-        Some(m) => m.writable().await,
+    match room {
+        Some(room) => room.writable().await,
         None => std::future::pending().await,
     }
 }
