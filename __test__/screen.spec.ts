@@ -213,6 +213,18 @@ function rssMiB(): number {
   return process.memoryUsage().rss / (1024 * 1024);
 }
 
+test('a fast producer: once it exits, the screen has parsed every line in order', async (t) => {
+  // The relay hands its reads to a parser thread; the end of output waits for
+  // the parsing, and the chunks are parsed in the order they were read.
+  const pty = await spawn('seq', ['1', '2000000'], { screen: { scrollback: 3000 }, cols: 80, rows: 24 });
+  t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
+  const snapshot = pty.screen!.snapshot({ scrollback: true });
+  const rows = [...snapshot.scrollback!, ...snapshot.lines];
+  const expected = Array.from({ length: 3000 + 23 }, (_, i) => String(2000000 - 3000 - 22 + i));
+  t.deepEqual(rows, [...expected, '']);
+  t.deepEqual(snapshot.cursor, { row: 23, col: 0, visible: true });
+});
+
 test('a screen-only consumer of a 256 MiB producer: the child finishes and memory stays bounded', async (t) => {
   const before = rssMiB();
   const pty = await spawn('/bin/sh', ['-c', 'head -c 268435456 /dev/zero | tr "\\0" "x"; echo; echo done'], { screen: true, cols: 80, rows: 24 });

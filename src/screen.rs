@@ -1,6 +1,9 @@
 //! `NativeScreen`: a screen model, standalone (fed from JavaScript) or fed
-//! by a PTY's relay on the reactor thread (an output tap).
+//! by a PTY's relay (an output tap). The relay hands each read pass over
+//! and a parser thread (`screen_worker.rs`) parses it, so that the reactor
+//! thread goes back to reading while the emulator works.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -15,10 +18,27 @@ use rspty_screen::{Color, Screen};
 /// `NativeScreen::arm`). Weak: it never holds the event loop open.
 pub type ChangeCallback = ThreadsafeFunction<(), (), (), Status, false, true>;
 
+/// Bytes handed over by the relay and not parsed yet, beyond which the
+/// reactor thread parses them itself (and so reads no more until it has):
+/// what bounds a screen's memory when the parsers fall behind.
+const WAITING_LIMIT: usize = 256 * 1024;
+
+/// Output handed over by the relay, oldest first.
+#[derive(Default)]
+struct Waiting {
+    chunks: VecDeque<Vec<u8>>,
+    bytes: usize,
+    /// The screen is queued for (or held by) a parser thread.
+    scheduled: bool,
+}
+
 /// A screen and what its watchers need: how much was fed, when output last
 /// came, whether it ended, and the callback to call after the next batch.
 pub struct ScreenState {
     screen: Mutex<Screen>,
+    /// Taken only while `screen` is held by whoever parses (or briefly by
+    /// the relay to add to it), so that chunks are parsed in order.
+    waiting: Mutex<Waiting>,
     /// Bytes fed so far; changes after each batch.
     fed: AtomicU64,
     last_output: Mutex<Instant>,
@@ -40,6 +60,7 @@ impl ScreenState {
     ) -> Arc<ScreenState> {
         Arc::new(ScreenState {
             screen: Mutex::new(Screen::new(cols, rows, scrollback)),
+            waiting: Mutex::new(Waiting::default()),
             fed: AtomicU64::new(0),
             last_output: Mutex::new(Instant::now()),
             ended: AtomicBool::new(false),
@@ -48,6 +69,7 @@ impl ScreenState {
         })
     }
 
+    /// Parses `bytes` on this thread (a standalone screen's `feed()`).
     fn feed(&self, bytes: &[u8]) {
         {
             let mut screen = lock(&self.screen);
@@ -60,6 +82,57 @@ impl ScreenState {
         self.changed();
     }
 
+    /// A read pass from the relay (on a reactor thread): queued for a parser
+    /// thread. Past `WAITING_LIMIT` bytes waiting, this thread parses them
+    /// itself: the relay reads on once the parsers have caught up, and the
+    /// child is slowed to the parse rate, never stopped.
+    fn hand_over(self: &Arc<Self>, bytes: &[u8]) {
+        let (schedule, full) = {
+            let mut waiting = lock(&self.waiting);
+            waiting.bytes += bytes.len();
+            waiting.chunks.push_back(bytes.to_vec());
+            let schedule = !waiting.scheduled;
+            waiting.scheduled = true;
+            (schedule, waiting.bytes > WAITING_LIMIT)
+        };
+        if schedule {
+            crate::screen_worker::schedule(Arc::clone(self));
+        }
+        if full {
+            self.parse_waiting(false);
+        }
+    }
+
+    /// Parses everything handed over so far, in order. `parser`: called by
+    /// the parser thread that holds the screen's `scheduled` flag, which it
+    /// clears once nothing waits.
+    pub(crate) fn parse_waiting(&self, parser: bool) {
+        let mut parsed = false;
+        {
+            let mut screen = lock(&self.screen);
+            loop {
+                let next = {
+                    let mut waiting = lock(&self.waiting);
+                    let next = waiting.chunks.pop_front();
+                    match &next {
+                        Some(next) => waiting.bytes -= next.len(),
+                        None if parser => waiting.scheduled = false,
+                        None => {}
+                    }
+                    next
+                };
+                let Some(next) = next else { break };
+                screen.feed(&next);
+                self.fed.fetch_add(next.len() as u64, Ordering::SeqCst);
+                parsed = true;
+            }
+        }
+        if parsed {
+            *lock(&self.last_output) = Instant::now();
+            self.changed();
+        }
+    }
+
     fn changed(&self) {
         if self.armed.swap(false, Ordering::SeqCst) {
             if let Some(callback) = &self.on_change {
@@ -68,20 +141,25 @@ impl ScreenState {
         }
     }
 
+    /// Resizes after parsing what the relay read before.
     pub fn resize(&self, cols: u16, rows: u16) {
+        self.parse_waiting(false);
         lock(&self.screen).resize(cols, rows);
     }
 }
 
-/// The relay's tap: every read pass is parsed on the reactor thread.
+/// The relay's tap: every read pass is handed over to a parser thread.
 pub struct ScreenTap(pub Arc<ScreenState>);
 
 impl OutputTap for ScreenTap {
     fn output(&self, bytes: &[u8]) {
-        self.0.feed(bytes);
+        self.0.hand_over(bytes);
     }
 
     fn ended(&self) {
+        // Everything read is on the screen before the end (and the exit)
+        // is reported.
+        self.0.parse_waiting(false);
         self.0.ended.store(true, Ordering::SeqCst);
         self.0.changed();
     }
@@ -243,6 +321,9 @@ impl NativeScreen {
     /// was made).
     #[napi(getter)]
     pub fn quiet_ms(&self) -> f64 {
+        if lock(&self.state.waiting).bytes > 0 {
+            return 0.0; // output came that is still being parsed
+        }
         lock(&self.state.last_output).elapsed().as_secs_f64() * 1000.0
     }
 
