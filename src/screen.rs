@@ -39,6 +39,8 @@ pub struct ScreenState {
     /// Taken only while `screen` is held by whoever parses (or briefly by
     /// the relay to add to it), so that chunks are parsed in order.
     waiting: Mutex<Waiting>,
+    /// The parser thread that parses what the relay hands over.
+    parser: usize,
     /// Bytes fed so far; changes after each batch.
     fed: AtomicU64,
     last_output: Mutex<Instant>,
@@ -61,6 +63,7 @@ impl ScreenState {
         Arc::new(ScreenState {
             screen: Mutex::new(Screen::new(cols, rows, scrollback)),
             waiting: Mutex::new(Waiting::default()),
+            parser: crate::screen_worker::next_parser(),
             fed: AtomicU64::new(0),
             last_output: Mutex::new(Instant::now()),
             ended: AtomicBool::new(false),
@@ -96,7 +99,7 @@ impl ScreenState {
             (schedule, waiting.bytes > WAITING_LIMIT)
         };
         if schedule {
-            crate::screen_worker::schedule(Arc::clone(self));
+            crate::screen_worker::schedule(self.parser, Arc::clone(self));
         }
         if full {
             self.parse_waiting(false);

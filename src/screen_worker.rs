@@ -3,11 +3,14 @@
 //! what was read run side by side instead of one after the other on the
 //! reactor thread.
 //!
-//! A screen with bytes waiting is queued here once (its `scheduled` flag);
-//! a parser takes it and parses until nothing waits. See
-//! `ScreenState::hand_over` for the bound on what may wait.
+//! Each screen belongs to one parser (given in turn as screens are made),
+//! so that its grid stays in one core's cache. A screen with bytes waiting
+//! is queued to its parser once (its `scheduled` flag); the parser parses
+//! until nothing waits. See `ScreenState::hand_over` for the bound on what
+//! may wait.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use crate::screen::ScreenState;
@@ -19,21 +22,26 @@ struct Queue {
     ready: Condvar,
 }
 
-fn queue() -> &'static Queue {
-    static QUEUE: OnceLock<&'static Queue> = OnceLock::new();
-    QUEUE.get_or_init(|| {
+/// The queue of parser `n`, whose thread starts on first use.
+fn queue(n: usize) -> &'static Queue {
+    static QUEUES: [OnceLock<&'static Queue>; PARSERS] = [const { OnceLock::new() }; PARSERS];
+    QUEUES[n].get_or_init(|| {
         let queue: &'static Queue = Box::leak(Box::new(Queue {
             screens: Mutex::new(VecDeque::new()),
             ready: Condvar::new(),
         }));
-        for n in 0..PARSERS {
-            std::thread::Builder::new()
-                .name(format!("rspty-screen-{n}"))
-                .spawn(move || parse_forever(queue))
-                .expect("cannot start a screen parser thread");
-        }
+        std::thread::Builder::new()
+            .name(format!("rspty-screen-{n}"))
+            .spawn(move || parse_forever(queue))
+            .expect("cannot start a screen parser thread");
         queue
     })
+}
+
+/// The parser of the next screen made.
+pub fn next_parser() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed) % PARSERS
 }
 
 fn parse_forever(queue: &'static Queue) {
@@ -51,10 +59,10 @@ fn parse_forever(queue: &'static Queue) {
     }
 }
 
-/// Queues `screen`, whose `scheduled` flag the caller has just set, for a
+/// Queues `screen`, whose `scheduled` flag the caller has just set, for its
 /// parser.
-pub fn schedule(screen: Arc<ScreenState>) {
-    let queue = queue();
+pub fn schedule(parser: usize, screen: Arc<ScreenState>) {
+    let queue = queue(parser);
     queue
         .screens
         .lock()
