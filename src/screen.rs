@@ -5,13 +5,13 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use rspty_core::OutputTap;
+use rspty_core::{OutputTap, Pty};
 use rspty_screen::{Color, Screen};
 
 /// Called after a parsed batch of output when JavaScript asked for it (see
@@ -32,6 +32,15 @@ struct Waiting {
     scheduled: bool,
 }
 
+/// Where a PTY's screen sends the replies to the program's queries (cursor
+/// position, device attributes...): to the PTY, as a terminal would.
+enum ReplyTo {
+    /// Until the PTY is attached (its relay may parse a query first).
+    Held(Vec<u8>),
+    /// Weak: the relay holds the screen, the screen must not hold the PTY.
+    Pty(Weak<Pty>),
+}
+
 /// A screen and what its watchers need: how much was fed, when output last
 /// came, whether it ended, and the callback to call after the next batch.
 pub struct ScreenState {
@@ -41,6 +50,7 @@ pub struct ScreenState {
     waiting: Mutex<Waiting>,
     /// The parser thread that parses what the relay hands over.
     parser: usize,
+    replies: Mutex<ReplyTo>,
     /// Bytes fed so far; changes after each batch.
     fed: AtomicU64,
     last_output: Mutex<Instant>,
@@ -64,6 +74,7 @@ impl ScreenState {
             screen: Mutex::new(Screen::new(cols, rows, scrollback)),
             waiting: Mutex::new(Waiting::default()),
             parser: crate::screen_worker::next_parser(),
+            replies: Mutex::new(ReplyTo::Held(Vec::new())),
             fed: AtomicU64::new(0),
             last_output: Mutex::new(Instant::now()),
             ended: AtomicBool::new(false),
@@ -72,17 +83,46 @@ impl ScreenState {
         })
     }
 
-    /// Parses `bytes` on this thread (a standalone screen's `feed()`).
-    fn feed(&self, bytes: &[u8]) {
-        {
+    /// Parses `bytes` on this thread (a standalone screen's `feed()`);
+    /// returns the replies to the queries among them.
+    fn feed(&self, bytes: &[u8]) -> Vec<u8> {
+        let replies = {
             let mut screen = lock(&self.screen);
             screen.feed(bytes);
             // Counted under the screen's lock: a watcher that read the count
             // with the screen has seen exactly those bytes parsed.
             self.fed.fetch_add(bytes.len() as u64, Ordering::SeqCst);
-        }
+            screen.take_replies()
+        };
         *lock(&self.last_output) = Instant::now();
         self.changed();
+        replies
+    }
+
+    /// Sends the replies held so far to `pty`, and from now on those that
+    /// follow.
+    pub fn attach(&self, pty: &Arc<Pty>) {
+        let mut replies = lock(&self.replies);
+        if let ReplyTo::Held(held) = &*replies {
+            if !held.is_empty() {
+                let _ = pty.write(held);
+            }
+        }
+        *replies = ReplyTo::Pty(Arc::downgrade(pty));
+    }
+
+    /// Writes replies to the program. Never blocks: what the master does
+    /// not take at once is queued for the relay, behind earlier writes. A
+    /// write to a PTY that is closed by now is dropped.
+    fn reply(&self, bytes: &[u8]) {
+        match &mut *lock(&self.replies) {
+            ReplyTo::Held(held) => held.extend_from_slice(bytes),
+            ReplyTo::Pty(pty) => {
+                if let Some(pty) = pty.upgrade() {
+                    let _ = pty.write(bytes);
+                }
+            }
+        }
     }
 
     /// A read pass from the relay (on a reactor thread): queued for a parser
@@ -127,6 +167,11 @@ impl ScreenState {
                 let Some(next) = next else { break };
                 screen.feed(&next);
                 self.fed.fetch_add(next.len() as u64, Ordering::SeqCst);
+                // Sent under the screen's lock, so in the order of the queries.
+                let replies = screen.take_replies();
+                if !replies.is_empty() {
+                    self.reply(&replies);
+                }
                 parsed = true;
             }
         }
@@ -247,9 +292,12 @@ impl NativeScreen {
         })
     }
 
+    /// Parses `data`; returns the replies a terminal would send to the
+    /// program for the queries in it, or null when there are none.
     #[napi]
-    pub fn feed(&self, data: &[u8]) {
-        self.state.feed(data);
+    pub fn feed(&self, data: &[u8]) -> Option<String> {
+        let replies = self.state.feed(data);
+        (!replies.is_empty()).then(|| String::from_utf8_lossy(&replies).into_owned())
     }
 
     #[napi]
