@@ -3,7 +3,6 @@
 //! and a parser thread (`screen_worker.rs`) parses it, so that the reactor
 //! thread goes back to reading while the emulator works.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
@@ -12,7 +11,7 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use rspty_core::{OutputTap, Pty};
-use rspty_screen::{Color, Screen};
+use rspty_screen::{Color, Handoff, Screen};
 
 /// Called after a parsed batch of output when JavaScript asked for it (see
 /// `NativeScreen::arm`). Weak: it never holds the event loop open.
@@ -22,15 +21,6 @@ pub type ChangeCallback = ThreadsafeFunction<(), (), (), Status, false, true>;
 /// reactor thread parses them itself (and so reads no more until it has):
 /// what bounds a screen's memory when the parsers fall behind.
 const WAITING_LIMIT: usize = 256 * 1024;
-
-/// Output handed over by the relay, oldest first.
-#[derive(Default)]
-struct Waiting {
-    chunks: VecDeque<Vec<u8>>,
-    bytes: usize,
-    /// The screen is queued for (or held by) a parser thread.
-    scheduled: bool,
-}
 
 /// Where a PTY's screen sends the replies to the program's queries (cursor
 /// position, device attributes...): to the PTY, as a terminal would.
@@ -45,9 +35,8 @@ enum ReplyTo {
 /// came, whether it ended, and the callback to call after the next batch.
 pub struct ScreenState {
     screen: Mutex<Screen>,
-    /// Taken only while `screen` is held by whoever parses (or briefly by
-    /// the relay to add to it), so that chunks are parsed in order.
-    waiting: Mutex<Waiting>,
+    /// The read passes not parsed yet; popped only by whoever holds `screen`.
+    waiting: Handoff,
     /// The parser thread that parses what the relay hands over.
     parser: usize,
     replies: Mutex<ReplyTo>,
@@ -72,7 +61,7 @@ impl ScreenState {
     ) -> Arc<ScreenState> {
         Arc::new(ScreenState {
             screen: Mutex::new(Screen::new(cols, rows, scrollback)),
-            waiting: Mutex::new(Waiting::default()),
+            waiting: Handoff::new(WAITING_LIMIT),
             parser: crate::screen_worker::next_parser(),
             replies: Mutex::new(ReplyTo::Held(Vec::new())),
             fed: AtomicU64::new(0),
@@ -130,52 +119,30 @@ impl ScreenState {
     /// itself: the relay reads on once the parsers have caught up, and the
     /// child is slowed to the parse rate, never stopped.
     fn hand_over(self: &Arc<Self>, bytes: &[u8]) {
-        let (schedule, full) = {
-            let mut waiting = lock(&self.waiting);
-            waiting.bytes += bytes.len();
-            waiting.chunks.push_back(bytes.to_vec());
-            let schedule = !waiting.scheduled;
-            waiting.scheduled = true;
-            (schedule, waiting.bytes > WAITING_LIMIT)
-        };
-        if schedule {
+        let pushed = self.waiting.push(bytes);
+        if pushed.schedule {
             crate::screen_worker::schedule(self.parser, Arc::clone(self));
         }
-        if full {
+        if pushed.full {
             self.parse_waiting(false);
         }
     }
 
     /// Parses everything handed over so far, in order. `parser`: called by
-    /// the parser thread that holds the screen's `scheduled` flag, which it
-    /// clears once nothing waits.
+    /// the parser thread the screen was scheduled to.
     pub(crate) fn parse_waiting(&self, parser: bool) {
-        let mut parsed = false;
-        {
+        let parsed = {
             let mut screen = lock(&self.screen);
-            loop {
-                let next = {
-                    let mut waiting = lock(&self.waiting);
-                    let next = waiting.chunks.pop_front();
-                    match &next {
-                        Some(next) => waiting.bytes -= next.len(),
-                        None if parser => waiting.scheduled = false,
-                        None => {}
-                    }
-                    next
-                };
-                let Some(next) = next else { break };
-                screen.feed(&next);
-                self.fed.fetch_add(next.len() as u64, Ordering::SeqCst);
+            self.waiting.parse_into(&mut screen, parser, |screen, n| {
+                self.fed.fetch_add(n as u64, Ordering::SeqCst);
                 // Sent under the screen's lock, so in the order of the queries.
                 let replies = screen.take_replies();
                 if !replies.is_empty() {
                     self.reply(&replies);
                 }
-                parsed = true;
-            }
-        }
-        if parsed {
+            })
+        };
+        if parsed > 0 {
             *lock(&self.last_output) = Instant::now();
             self.changed();
         }
@@ -372,7 +339,7 @@ impl NativeScreen {
     /// was made).
     #[napi(getter)]
     pub fn quiet_ms(&self) -> f64 {
-        if lock(&self.state.waiting).bytes > 0 {
+        if self.state.waiting.waiting() > 0 {
             return 0.0; // output came that is still being parsed
         }
         lock(&self.state.last_output).elapsed().as_secs_f64() * 1000.0

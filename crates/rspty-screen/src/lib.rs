@@ -3,11 +3,15 @@
 //!
 //! The emulation is alacritty_terminal's (picked by measurement against
 //! avt and vt100; see ARCHITECTURE.md). This crate only feeds it and reads
-//! it back in PTY terms. It is separate from `rspty-core` so that the core
+//! it back in PTY terms, and hands output from a reading thread to a
+//! parsing one (`Handoff`). It is separate from `rspty-core` so that the core
 //! stays small and a program that never asks for a screen does not build an
 //! emulator.
 
+mod handoff;
 mod svg;
+
+pub use handoff::{Handoff, Pushed};
 
 use std::sync::{Arc, Mutex};
 
