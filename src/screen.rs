@@ -120,10 +120,10 @@ impl ScreenState {
     /// child is slowed to the parse rate, never stopped.
     fn hand_over(self: &Arc<Self>, bytes: &[u8]) {
         let pushed = self.waiting.push(bytes);
-        if pushed.schedule {
-            crate::screen_worker::schedule(self.parser, Arc::clone(self));
-        }
-        if pushed.full {
+        if pushed.schedule && !crate::screen_worker::schedule(self.parser, Arc::clone(self)) {
+            // No parser thread: parse here, in its place.
+            self.parse_waiting(true);
+        } else if pushed.full {
             self.parse_waiting(false);
         }
     }

@@ -22,10 +22,13 @@ struct Queue {
     ready: Condvar,
 }
 
-/// The queue of parser `n`, whose thread starts on first use.
-fn queue(n: usize) -> &'static Queue {
-    static QUEUES: [OnceLock<&'static Queue>; PARSERS] = [const { OnceLock::new() }; PARSERS];
-    QUEUES[n].get_or_init(|| {
+/// The queue of parser `n`, whose thread starts on first use; `None` if the
+/// thread could not be started (then the reactor threads parse, as they
+/// would past the hand-off's bound).
+fn queue(n: usize) -> Option<&'static Queue> {
+    static QUEUES: [OnceLock<Option<&'static Queue>>; PARSERS] =
+        [const { OnceLock::new() }; PARSERS];
+    *QUEUES[n].get_or_init(|| {
         let queue: &'static Queue = Box::leak(Box::new(Queue {
             screens: Mutex::new(VecDeque::new()),
             ready: Condvar::new(),
@@ -33,8 +36,8 @@ fn queue(n: usize) -> &'static Queue {
         std::thread::Builder::new()
             .name(format!("rspty-screen-{n}"))
             .spawn(move || parse_forever(queue))
-            .expect("cannot start a screen parser thread");
-        queue
+            .ok()
+            .map(|_| queue)
     })
 }
 
@@ -59,14 +62,17 @@ fn parse_forever(queue: &'static Queue) {
     }
 }
 
-/// Queues `screen`, whose `scheduled` flag the caller has just set, for its
-/// parser.
-pub fn schedule(parser: usize, screen: Arc<ScreenState>) {
-    let queue = queue(parser);
+/// Queues `screen`, whose hand-off has just asked for it, for its parser.
+/// Returns false when there is no parser thread: the caller parses.
+pub fn schedule(parser: usize, screen: Arc<ScreenState>) -> bool {
+    let Some(queue) = queue(parser) else {
+        return false;
+    };
     queue
         .screens
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push_back(screen);
     queue.ready.notify_one();
+    true
 }
