@@ -65,7 +65,11 @@ export declare class NativePty {
 export declare class NativeScreen {
   /** A standalone screen, fed with `feed()`. */
   constructor(cols: number, rows: number, scrollback: number)
-  feed(data: Uint8Array): void
+  /**
+   * Parses `data`; returns the replies a terminal would send to the
+   * program for the queries in it, or null when there are none.
+   */
+  feed(data: Uint8Array): string | null
   resize(cols: number, rows: number): void
   text(): string
   snapshot(scrollback: boolean): NativeSnapshot

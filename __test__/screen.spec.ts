@@ -162,6 +162,35 @@ test('resize resizes the screen too', async (t) => {
   t.pass();
 });
 
+test("a PTY's screen answers the program's cursor position and device attributes queries", async (t) => {
+  // Echo off first, so that the replies reach `read` without being echoed onto the screen.
+  const script = [
+    'stty -echo',
+    String.raw`printf 'abc\033[6n'`,
+    'IFS= read -r -d R position',
+    String.raw`printf '\033[c'`,
+    'IFS= read -r -d c attributes',
+    'printf "\\r\\nposition %s attributes %s\\r\\n" "${position#?}" "${attributes#?}"',
+  ].join('; ');
+  const pty = await spawn('bash', ['--norc', '--noprofile', '-c', script], { screen: true, env: ENV, cols: 40, rows: 5 });
+  // Without the replies, `read` would wait for ever.
+  await pty.screen!.waitFor(/^position /m, { timeout: 10_000 });
+  t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
+  // ESC [ 1 ; 4 R: row 1, column 4 (1-based, after "abc"); ESC [ ? 6 c: a VT102.
+  t.deepEqual(pty.screen!.snapshot().lines, ['abc', 'position [1;4 attributes [?6', '', '', '']);
+});
+
+test('a standalone screen hands the replies to onReply, in order, and checks it', (t) => {
+  const replies: string[] = [];
+  const screen = new Screen({ cols: 20, rows: 4, onReply: (reply) => replies.push(reply) });
+  screen.feed('ab\r\ncdef\x1b[6n\x1b[');
+  screen.feed('c plain');
+  t.deepEqual(replies, ['\x1b[2;5R', '\x1b[?6c']);
+  // Without onReply the replies are dropped.
+  t.notThrows(() => new Screen().feed('\x1b[6n'));
+  t.throws(() => new Screen({ onReply: 'no' as never }), { instanceOf: TypeError, message: 'options.onReply must be a function, got string' });
+});
+
 test('pty.screen without the option throws a clear error', async (t) => {
   await using pty = await spawn('/bin/true');
   t.throws(() => pty.screen, { code: 'ERR_INVALID_STATE', message: /spawn with \{ screen: true \}/ });
@@ -212,6 +241,18 @@ test('rspty screen: bad usage, a missing program, and a timeout that still print
 function rssMiB(): number {
   return process.memoryUsage().rss / (1024 * 1024);
 }
+
+test('a fast producer: once it exits, the screen has parsed every line in order', async (t) => {
+  // The relay hands its reads to a parser thread; the end of output waits for
+  // the parsing, and the chunks are parsed in the order they were read.
+  const pty = await spawn('seq', ['1', '2000000'], { screen: { scrollback: 3000 }, cols: 80, rows: 24 });
+  t.deepEqual(await pty.exited, { exitCode: 0, signal: null });
+  const snapshot = pty.screen!.snapshot({ scrollback: true });
+  const rows = [...snapshot.scrollback!, ...snapshot.lines];
+  const expected = Array.from({ length: 3000 + 23 }, (_, i) => String(2000000 - 3000 - 22 + i));
+  t.deepEqual(rows, [...expected, '']);
+  t.deepEqual(snapshot.cursor, { row: 23, col: 0, visible: true });
+});
 
 test('a screen-only consumer of a 256 MiB producer: the child finishes and memory stays bounded', async (t) => {
   const before = rssMiB();

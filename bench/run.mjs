@@ -147,12 +147,19 @@ async function main() {
       const params = scenario.prepare(scenario.params({ ...opts, smoke }), fixtures);
       const paramsFile = join(ctx.dir, `${scenario.name}.params.json`);
       writeFileSync(paramsFile, JSON.stringify(params));
-      const outcomes = new Map(contenders.map((c) => [c.name, []]));
+      // A scenario may have rows of its own, each naming the contender that
+      // spawns it; a row is kept when that contender is selected.
+      const entries = scenario.rows
+        ? scenario.rows
+            .filter((row) => contenders.some((c) => c.name === row.contender))
+            .map((row) => ({ ...row, version: contenderVersion(row) }))
+        : contenders;
+      const outcomes = new Map(entries.map((c) => [c.name, []]));
       const timedOut = new Set(); // contenders not run again in this scenario
 
       for (let round = 0; round < rounds; round++) {
         // Rotate the order each round so that no contender always goes first.
-        const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
+        const order = entries.map((_, i) => entries[(i + round) % entries.length]);
         for (const entry of order) {
           let outcome = cannotLoad.get(entry.name);
           if (!outcome && timedOut.has(entry.name)) {
@@ -170,7 +177,7 @@ async function main() {
         }
       }
 
-      const summary = summarize(scenario, contenders, outcomes);
+      const summary = summarize(scenario, entries, outcomes);
       process.stdout.write(`\n${renderTable(scenario, params, summary)}`);
       report.scenarios.push({
         name: scenario.name,

@@ -19,7 +19,8 @@ function firstLine(err) {
 }
 
 const scenario = findScenario(scenarioName);
-const entry = findContender(contenderName);
+// A scenario with rows of its own (screen) names them instead of contenders.
+const entry = scenario.rows?.find((r) => r.name === contenderName) ?? findContender(contenderName);
 const params = JSON.parse(readFileSync(paramsFile, 'utf8'));
 
 let contender;
@@ -30,7 +31,7 @@ try {
 }
 
 try {
-  finish(await scenario.run(contender, params));
+  finish(await scenario.run(contender, params, entry));
 } catch (err) {
   if (err instanceof NotSupported) finish({ unavailable: err.message });
   finish({ failure: `exception: ${firstLine(err)}` });

@@ -12,6 +12,15 @@ export interface ScreenOptions {
   rows?: number;
   /** Rows kept after they scroll off the top. Default 1000. */
   scrollback?: number;
+  /**
+   * A standalone screen: called during `feed()` with the replies a terminal
+   * would send back for the queries in the fed bytes (cursor position
+   * `\x1b[6n`, device attributes `\x1b[c`, status `\x1b[5n`, mode and
+   * text-area-size reports), e.g. to write them to where the bytes came
+   * from. Without it they are dropped. A PTY's screen writes them to its
+   * PTY itself.
+   */
+  onReply?: (reply: string) => void;
 }
 
 export interface Cursor {
@@ -152,6 +161,7 @@ export class Screen {
   #standalone: boolean;
   /** Checks of the pending waitFor/waitForIdle calls, run after each batch of output. */
   #watchers = new Set<() => void>();
+  #onReply: ((reply: string) => void) | undefined;
 
   constructor(options?: ScreenOptions) {
     if (adopting) {
@@ -163,6 +173,10 @@ export class Screen {
     const cols = opts.cols === undefined ? 80 : dimension(opts.cols, 'options.cols');
     const rows = opts.rows === undefined ? 24 : dimension(opts.rows, 'options.rows');
     const scrollback = scrollbackOption(opts.scrollback, 'options.scrollback');
+    if (opts.onReply !== undefined && typeof opts.onReply !== 'function') {
+      throw typeError(`options.onReply must be a function, got ${opts.onReply === null ? 'null' : typeof opts.onReply}`);
+    }
+    this.#onReply = opts.onReply as ((reply: string) => void) | undefined;
     this.#native = new native.NativeScreen(cols, rows, scrollback);
     this.#standalone = true;
   }
@@ -188,8 +202,9 @@ export class Screen {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw typeError(`data must be a string or a Uint8Array, got ${data === null ? 'null' : typeof data}`);
     }
-    this.#native.feed(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    const reply = this.#native.feed(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     this.changed();
+    if (reply !== null && reply !== undefined) this.#onReply?.(reply);
   }
 
   /** Resizes a standalone screen (a PTY's screen follows `pty.resize()`). */

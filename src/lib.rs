@@ -26,6 +26,7 @@ mod fd;
 mod pty;
 mod request;
 mod screen;
+mod screen_worker;
 mod settle;
 mod terminal;
 

@@ -127,6 +127,9 @@ pub(crate) fn starter(
             })
         })?;
         let pty = Arc::new(pty);
+        if let Some(screen) = &screen {
+            screen.attach(&pty); // the screen answers the program's queries
+        }
         live.add(&pty);
         let on_readable: ReadableSlot = Arc::new(Mutex::new(Some(on_readable)));
         let notifier = ReadableNotifier(on_readable.clone());

@@ -1,24 +1,45 @@
 //! `NativeScreen`: a screen model, standalone (fed from JavaScript) or fed
-//! by a PTY's relay on the reactor thread (an output tap).
+//! by a PTY's relay (an output tap). The relay hands each read pass over
+//! and a parser thread (`screen_worker.rs`) parses it, so that the reactor
+//! thread goes back to reading while the emulator works.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use rspty_core::OutputTap;
-use rspty_screen::{Color, Screen};
+use rspty_core::{OutputTap, Pty};
+use rspty_screen::{Color, Handoff, Screen};
 
 /// Called after a parsed batch of output when JavaScript asked for it (see
 /// `NativeScreen::arm`). Weak: it never holds the event loop open.
 pub type ChangeCallback = ThreadsafeFunction<(), (), (), Status, false, true>;
 
+/// Bytes handed over by the relay and not parsed yet, beyond which the
+/// reactor thread parses them itself (and so reads no more until it has):
+/// what bounds a screen's memory when the parsers fall behind.
+const WAITING_LIMIT: usize = 256 * 1024;
+
+/// Where a PTY's screen sends the replies to the program's queries (cursor
+/// position, device attributes...): to the PTY, as a terminal would.
+enum ReplyTo {
+    /// Until the PTY is attached (its relay may parse a query first).
+    Held(Vec<u8>),
+    /// Weak: the relay holds the screen, the screen must not hold the PTY.
+    Pty(Weak<Pty>),
+}
+
 /// A screen and what its watchers need: how much was fed, when output last
 /// came, whether it ended, and the callback to call after the next batch.
 pub struct ScreenState {
     screen: Mutex<Screen>,
+    /// The read passes not parsed yet; popped only by whoever holds `screen`.
+    waiting: Handoff,
+    /// The parser thread that parses what the relay hands over.
+    parser: usize,
+    replies: Mutex<ReplyTo>,
     /// Bytes fed so far; changes after each batch.
     fed: AtomicU64,
     last_output: Mutex<Instant>,
@@ -40,6 +61,9 @@ impl ScreenState {
     ) -> Arc<ScreenState> {
         Arc::new(ScreenState {
             screen: Mutex::new(Screen::new(cols, rows, scrollback)),
+            waiting: Handoff::new(WAITING_LIMIT),
+            parser: crate::screen_worker::next_parser(),
+            replies: Mutex::new(ReplyTo::Held(Vec::new())),
             fed: AtomicU64::new(0),
             last_output: Mutex::new(Instant::now()),
             ended: AtomicBool::new(false),
@@ -48,16 +72,80 @@ impl ScreenState {
         })
     }
 
-    fn feed(&self, bytes: &[u8]) {
-        {
+    /// Parses `bytes` on this thread (a standalone screen's `feed()`);
+    /// returns the replies to the queries among them.
+    fn feed(&self, bytes: &[u8]) -> Vec<u8> {
+        let replies = {
             let mut screen = lock(&self.screen);
             screen.feed(bytes);
             // Counted under the screen's lock: a watcher that read the count
             // with the screen has seen exactly those bytes parsed.
             self.fed.fetch_add(bytes.len() as u64, Ordering::SeqCst);
-        }
+            screen.take_replies()
+        };
         *lock(&self.last_output) = Instant::now();
         self.changed();
+        replies
+    }
+
+    /// Sends the replies held so far to `pty`, and from now on those that
+    /// follow.
+    pub fn attach(&self, pty: &Arc<Pty>) {
+        let mut replies = lock(&self.replies);
+        if let ReplyTo::Held(held) = &*replies {
+            if !held.is_empty() {
+                let _ = pty.write(held);
+            }
+        }
+        *replies = ReplyTo::Pty(Arc::downgrade(pty));
+    }
+
+    /// Writes replies to the program. Never blocks: what the master does
+    /// not take at once is queued for the relay, behind earlier writes. A
+    /// write to a PTY that is closed by now is dropped.
+    fn reply(&self, bytes: &[u8]) {
+        match &mut *lock(&self.replies) {
+            ReplyTo::Held(held) => held.extend_from_slice(bytes),
+            ReplyTo::Pty(pty) => {
+                if let Some(pty) = pty.upgrade() {
+                    let _ = pty.write(bytes);
+                }
+            }
+        }
+    }
+
+    /// A read pass from the relay (on a reactor thread): queued for a parser
+    /// thread. Past `WAITING_LIMIT` bytes waiting, this thread parses them
+    /// itself: the relay reads on once the parsers have caught up, and the
+    /// child is slowed to the parse rate, never stopped.
+    fn hand_over(self: &Arc<Self>, bytes: &[u8]) {
+        let pushed = self.waiting.push(bytes);
+        if pushed.schedule && !crate::screen_worker::schedule(self.parser, Arc::clone(self)) {
+            // No parser thread: parse here, in its place.
+            self.parse_waiting(true);
+        } else if pushed.full {
+            self.parse_waiting(false);
+        }
+    }
+
+    /// Parses everything handed over so far, in order. `parser`: called by
+    /// the parser thread the screen was scheduled to.
+    pub(crate) fn parse_waiting(&self, parser: bool) {
+        let parsed = {
+            let mut screen = lock(&self.screen);
+            self.waiting.parse_into(&mut screen, parser, |screen, n| {
+                self.fed.fetch_add(n as u64, Ordering::SeqCst);
+                // Sent under the screen's lock, so in the order of the queries.
+                let replies = screen.take_replies();
+                if !replies.is_empty() {
+                    self.reply(&replies);
+                }
+            })
+        };
+        if parsed > 0 {
+            *lock(&self.last_output) = Instant::now();
+            self.changed();
+        }
     }
 
     fn changed(&self) {
@@ -68,20 +156,25 @@ impl ScreenState {
         }
     }
 
+    /// Resizes after parsing what the relay read before.
     pub fn resize(&self, cols: u16, rows: u16) {
+        self.parse_waiting(false);
         lock(&self.screen).resize(cols, rows);
     }
 }
 
-/// The relay's tap: every read pass is parsed on the reactor thread.
+/// The relay's tap: every read pass is handed over to a parser thread.
 pub struct ScreenTap(pub Arc<ScreenState>);
 
 impl OutputTap for ScreenTap {
     fn output(&self, bytes: &[u8]) {
-        self.0.feed(bytes);
+        self.0.hand_over(bytes);
     }
 
     fn ended(&self) {
+        // Everything read is on the screen before the end (and the exit)
+        // is reported.
+        self.0.parse_waiting(false);
         self.0.ended.store(true, Ordering::SeqCst);
         self.0.changed();
     }
@@ -166,9 +259,12 @@ impl NativeScreen {
         })
     }
 
+    /// Parses `data`; returns the replies a terminal would send to the
+    /// program for the queries in it, or null when there are none.
     #[napi]
-    pub fn feed(&self, data: &[u8]) {
-        self.state.feed(data);
+    pub fn feed(&self, data: &[u8]) -> Option<String> {
+        let replies = self.state.feed(data);
+        (!replies.is_empty()).then(|| String::from_utf8_lossy(&replies).into_owned())
     }
 
     #[napi]
@@ -243,6 +339,9 @@ impl NativeScreen {
     /// was made).
     #[napi(getter)]
     pub fn quiet_ms(&self) -> f64 {
+        if self.state.waiting.waiting() > 0 {
+            return 0.0; // output came that is still being parsed
+        }
         lock(&self.state.last_output).elapsed().as_secs_f64() * 1000.0
     }
 

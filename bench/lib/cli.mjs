@@ -21,6 +21,8 @@ sizes (defaults in brackets):
   --scale-kb N          KB (1000 bytes) each of them prints [100]
   --slow-mib N          slow reader: size of the producer's output [256]
   --slow-seconds S      slow reader: stop reading after S seconds [5]
+  --screen-mib N        screen model: size of the text file [128]
+  --screen-ptys N       screen model: PTYs with full screens, for the memory column [1000]
   --help                this text
 `;
 
@@ -36,6 +38,8 @@ const NUMERIC = new Set([
   'scale-kb',
   'slow-mib',
   'slow-seconds',
+  'screen-mib',
+  'screen-ptys',
 ]);
 const LISTS = new Set(['only', 'contenders']);
 const STRINGS = new Set(['json']);

@@ -12,6 +12,7 @@ export function summarize(scenario, contenders, rounds) {
       label: entry.label,
       version: entry.version,
       incumbent: Boolean(entry.incumbent),
+      baseline: Boolean(entry.baseline),
       reference: Boolean(entry.reference),
       rounds: outcomes,
       median: {},
@@ -37,7 +38,8 @@ export function summarize(scenario, contenders, rounds) {
 
   const better = (a, b) => (primary.better === 'higher' ? a > b : a < b);
   const ok = (row) => row.status === 'ok' && Number.isFinite(row.median[primary.key]);
-  const ref = rows.find((r) => r.reference && ok(r));
+  // The row the first ratio divides by: the C reference, or a scenario's own baseline row.
+  const ref = rows.find((r) => (r.reference || r.baseline) && ok(r));
   let best;
   for (const row of rows) {
     if (row.incumbent && ok(row) && (!best || better(row.median[primary.key], best.median[primary.key]))) {
@@ -89,8 +91,8 @@ export function renderTable(scenario, params, summary) {
   const header = [
     'contender',
     ...scenario.columns.map((c) => c.label),
-    `${primary.label} ÷ C ref (range)`,
-    `÷ best incumbent (range)`,
+    `${primary.label} ÷ ${scenario.baselineLabel ?? 'C ref'} (range)`,
+    `÷ ${scenario.incumbentLabel ?? 'best incumbent'} (range)`,
     'status',
   ];
   const body = summary.rows.map((row) => {

@@ -5,8 +5,9 @@ import { spawnPlain, spawnHeap } from './spawn.mjs';
 import echo from './echo.mjs';
 import scale from './scale.mjs';
 import slow from './slow.mjs';
+import screen from './screen.mjs';
 
-export const SCENARIOS = [read, write, spawnPlain, spawnHeap, echo, scale, slow];
+export const SCENARIOS = [read, write, spawnPlain, spawnHeap, echo, scale, slow, screen];
 
 export function findScenario(name) {
   return SCENARIOS.find((s) => s.name === name);

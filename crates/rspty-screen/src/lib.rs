@@ -3,11 +3,15 @@
 //!
 //! The emulation is alacritty_terminal's (picked by measurement against
 //! avt and vt100; see ARCHITECTURE.md). This crate only feeds it and reads
-//! it back in PTY terms. It is separate from `rspty-core` so that the core
+//! it back in PTY terms, and hands output from a reading thread to a
+//! parsing one (`Handoff`). It is separate from `rspty-core` so that the core
 //! stays small and a program that never asks for a screen does not build an
 //! emulator.
 
+mod handoff;
 mod svg;
+
+pub use handoff::{Handoff, Pushed};
 
 use std::sync::{Arc, Mutex};
 
@@ -76,12 +80,13 @@ pub struct Snapshot {
     pub alternate: bool,
 }
 
-/// Receives the emulator's events; only the title is kept. Replies the
-/// emulator would send to the program (cursor position reports and the
-/// like) are not written back: the screen only watches.
+/// Receives the emulator's events: the title, and the replies the emulator
+/// would send to the program (device attributes, cursor position and other
+/// status reports), kept until [`Screen::take_replies`].
 #[derive(Clone, Default)]
 struct Listener {
     title: Arc<Mutex<String>>,
+    replies: Arc<Mutex<Vec<u8>>>,
 }
 
 impl EventListener for Listener {
@@ -89,10 +94,18 @@ impl EventListener for Listener {
         let title = match event {
             Event::Title(title) => title,
             Event::ResetTitle => String::new(),
+            Event::PtyWrite(reply) => {
+                lock(&self.replies).extend_from_slice(reply.as_bytes());
+                return;
+            }
             _ => return,
         };
-        *self.title.lock().unwrap_or_else(|e| e.into_inner()) = title;
+        *lock(&self.title) = title;
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The emulator's size type.
@@ -206,11 +219,17 @@ impl Screen {
     }
 
     pub fn title(&self) -> String {
-        self.listener
-            .title
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.listener.title).clone()
+    }
+
+    /// The replies to the program's queries parsed since the last call, in
+    /// order: device attributes (`ESC [ c`, `ESC [ > c`), status and cursor
+    /// position reports (`ESC [ 5 n`, `ESC [ 6 n`), mode reports
+    /// (`ESC [ ? Ps $ p`) and the text area size in characters
+    /// (`ESC [ 18 t`). A terminal writes these back to the program. Colour
+    /// queries (OSC 4/10/11) and the size in pixels get no reply.
+    pub fn take_replies(&mut self) -> Vec<u8> {
+        std::mem::take(&mut *lock(&self.listener.replies))
     }
 
     pub fn alternate(&self) -> bool {

@@ -127,3 +127,18 @@ fn svg_has_one_text_per_row_holding_the_row() {
     // Wide characters each get their own position.
     assert!(svg.contains(r#"<tspan x="8">日</tspan><tspan x="24.8">本</tspan>"#));
 }
+
+#[test]
+fn queries_get_the_replies_a_terminal_sends_in_order() {
+    let mut s = Screen::new(20, 5, 0);
+    assert_eq!(s.take_replies(), b"");
+    s.feed(b"ab\r\ncdef\x1b[6n\x1b[c\x1b[5n");
+    // The cursor position is 1-based: row 2, column 5.
+    assert_eq!(s.take_replies(), b"\x1b[2;5R\x1b[?6c\x1b[0n");
+    assert_eq!(s.take_replies(), b"");
+    // A query split between feeds is answered once it is complete.
+    s.feed(b"\x1b[");
+    assert_eq!(s.take_replies(), b"");
+    s.feed(b"6n");
+    assert_eq!(s.take_replies(), b"\x1b[2;5R");
+}
