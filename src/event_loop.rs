@@ -6,7 +6,7 @@
 //! interactive PTY (a shell echoing keystrokes, a command and its prompt)
 //! that second wake-up is a large part of the round trip. So once a read
 //! has taken a small chunk, libuv watches the master too, and whenever it is readable the JavaScript thread reads it itself
-//! (`Pty::read_now`, up to 4 KiB) and calls the consumer at once: one thread
+//! (`Pty::read_now`, one read of up to 4 KiB) and calls the consumer at once: one thread
 //! wakes up, as with a library that reads on the JavaScript thread. The relay
 //! leaves such a PTY alone until the core hands reading back to it: a burst
 //! of 4 KiB or more, a full queue, the end of output; a chunk of 4 KiB or

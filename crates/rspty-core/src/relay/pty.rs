@@ -148,18 +148,20 @@ impl Pty {
     }
 
     /// For the watcher of [`Pty::watch_master`], when the master is
-    /// readable: reads it on the caller's thread until it would block, and
-    /// queues the bytes as the relay would, except that the readable
-    /// callback is not called (the caller tells its consumer). Up to 4 KiB:
-    /// a burst larger than that, a full queue or the end of output hands
-    /// reading back to the relay, and the watcher must stop.
+    /// readable: one read on the caller's thread (the watcher is told again
+    /// if more is there), queued as the relay would queue it, except that
+    /// the readable callback is not called (the caller tells its consumer).
+    /// A read that fills 4 KiB (a burst), a full queue or the end of output
+    /// hands reading back to the relay, and the watcher must stop.
     pub fn read_now(&self) -> WatchedRead {
         let Some(master) = self.master_fd() else {
             self.unwatch_master();
             return WatchedRead::HandedBack(0);
         };
         match self.reader.fill_now(master.get_ref().as_fd()) {
-            Some((Fill::WouldBlock, read)) if !self.output.is_full() => WatchedRead::Quiet(read),
+            Some((Fill::WouldBlock | Fill::Partial, read)) if !self.output.is_full() => {
+                WatchedRead::Quiet(read)
+            }
             outcome => {
                 // The relay looks at once: bytes that came after this pass
                 // found it not reading.

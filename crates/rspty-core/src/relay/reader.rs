@@ -44,6 +44,9 @@ pub(crate) enum Fill {
     WouldBlock,
     /// The pass is full; there may be more.
     Progress,
+    /// A watcher's single read got bytes: more may follow, and the watcher
+    /// (level-triggered) will be told.
+    Partial,
     /// Every holder of the slave closed it (EIO on Linux, EOF on macOS).
     End,
 }
@@ -97,20 +100,20 @@ impl Reader {
     /// queues what was read. Returns the outcome and the bytes read.
     pub(crate) fn fill(&self, fd: BorrowedFd<'_>) -> (Fill, usize) {
         let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
-        self.pass(fd, READ_CHUNK, true)
+        self.pass(fd, READ_CHUNK, true, false)
     }
 
-    /// A short read pass (up to [`WATCHER_PASS`] bytes) on behalf of
-    /// another event loop, unless the relay is reading right now (it then
-    /// queues the bytes itself) or the output has ended. The readable
-    /// callback is not called: the caller tells its consumer. Returns the
-    /// outcome, `None` for nothing done.
+    /// One `read(2)` of up to [`WATCHER_PASS`] bytes on behalf of another
+    /// event loop, unless the relay is reading right now (it then queues
+    /// the bytes itself) or the output has ended. The readable callback is
+    /// not called: the caller tells its consumer. Returns the outcome,
+    /// `None` for nothing done.
     pub(crate) fn fill_now(&self, fd: BorrowedFd<'_>) -> Option<(Fill, usize)> {
         let _turn = self.turn.try_lock().ok()?;
         if self.output.has_ended() {
             return None;
         }
-        Some(self.pass(fd, WATCHER_PASS, false))
+        Some(self.pass(fd, WATCHER_PASS, false, true))
     }
 
     /// The end of output: readers get what is queued, then the end; the
@@ -123,7 +126,7 @@ impl Reader {
         }
     }
 
-    fn pass(&self, fd: BorrowedFd<'_>, limit: usize, announce: bool) -> (Fill, usize) {
+    fn pass(&self, fd: BorrowedFd<'_>, limit: usize, announce: bool, once: bool) -> (Fill, usize) {
         SCRATCH.with_borrow_mut(|scratch| {
             scratch.clear();
             let fill = loop {
@@ -132,6 +135,7 @@ impl Reader {
                 }
                 match sys::read_into(fd, scratch) {
                     Ok(0) => break Fill::End,
+                    Ok(_) if once && scratch.len() < limit => break Fill::Partial,
                     Ok(_) => continue,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
