@@ -5,13 +5,14 @@
 //! through the readable callback: two threads wake up for each burst. For an
 //! interactive PTY (a shell echoing keystrokes, a command and its prompt)
 //! that second wake-up is a large part of the round trip. So once a read
-//! has taken a small chunk, libuv watches the master too, and whenever it is readable the JavaScript thread reads it itself
-//! (`Pty::read_now`, one read of up to 4 KiB) and calls the consumer at once: one thread
-//! wakes up, as with a library that reads on the JavaScript thread. The relay
-//! leaves such a PTY alone until the core hands reading back to it: a burst
-//! of 4 KiB or more, a full queue, the end of output; a chunk of 4 KiB or
-//! more taken by the consumer stops the watching too. Bulk reads stay on
-//! the reactor.
+//! has taken a small chunk, libuv watches the master too, and whenever it
+//! is readable the JavaScript thread reads it itself (`Pty::read_now`, one
+//! read of up to 4 KiB) and calls the consumer at once: one thread wakes up,
+//! as with a library that reads on the JavaScript thread. The relay leaves
+//! such a PTY alone until the core hands reading back to it (a burst of
+//! 4 KiB or more, a full queue, the end of output); a chunk of 4 KiB or more
+//! taken by the consumer stops the watching too. Bulk reads stay on the
+//! reactor.
 //!
 //! libuv is looked up at run time and used only when the TypeScript layer
 //! says the runtime is Node.js (`useEventLoopReads`): Bun and Deno have no
@@ -32,9 +33,6 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 use rspty_core::{OpenMaster, Pty, WatchedRead};
-
-/// A chunk at least this long is bulk output: a kernel read buffer's worth.
-pub(crate) const QUIET_CHUNK: usize = 4096;
 
 /// `UV_POLL` in libuv's `uv_handle_type`, and `UV_READABLE` in `uv_poll_event`.
 const UV_POLL: c_int = 8;
@@ -140,9 +138,7 @@ impl Shared {
         // SAFETY: the handle is initialised and not yet closed; its close callback frees it.
         unsafe { (self.uv.close)(self.handle, Some(on_closed)) };
     }
-}
 
-impl Shared {
     /// Deletes the reference to the consumer's function, while `env` is
     /// alive (the handle's close callback may come after the environment's
     /// teardown).

@@ -6,12 +6,14 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use rspty_core::{ExitStatus, Pty, PtyOptions, SpawnError, SpawnStage, TryRead, Write};
+use rspty_core::{
+    ExitStatus, Pty, PtyOptions, SpawnError, SpawnStage, TryRead, Write, QUIET_CHUNK,
+};
 
 use crate::chunk::OutputChunk;
 use crate::environment::live_ptys;
 use crate::error::Failure;
-use crate::event_loop::{WatchSlot, QUIET_CHUNK};
+use crate::event_loop::WatchSlot;
 use crate::request::SpawnRequest;
 use crate::screen::{ChangeCallback, NativeScreen, ScreenState, ScreenTap};
 use crate::settle;

@@ -26,7 +26,7 @@ pub use foreground::{foreground, Foreground};
 pub use pty::{openpty, openpty_ptmx, PtyPair};
 pub use relay::{
     Chunk, OpenMaster, Pty, PtyOptions, QueuedWrite, TryRead, WatchedRead, Write, CLOSE_GRACE,
-    DEFAULT_HIGH_WATER_MARK,
+    DEFAULT_HIGH_WATER_MARK, QUIET_CHUNK,
 };
 pub use size::{PixelSize, WindowSize};
 pub use spawn::{spawn, spawn_on_slave, spawn_using, Command, SpawnError, SpawnMethod, SpawnStage};

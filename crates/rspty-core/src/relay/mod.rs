@@ -24,4 +24,5 @@ mod task;
 pub use input::{QueuedWrite, Write};
 pub use pty::{OpenMaster, Pty, PtyOptions, WatchedRead, DEFAULT_HIGH_WATER_MARK};
 pub use queue::{Chunk, TryRead};
+pub use reader::QUIET_CHUNK;
 pub use task::CLOSE_GRACE;

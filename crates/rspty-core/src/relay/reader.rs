@@ -25,9 +25,11 @@ const READ_CHUNK: usize = 64 * 1024;
 /// being copied out of the thread's buffer.
 const OWN_READ: usize = READ_CHUNK / 4;
 
-/// The most a watcher's pass takes (about one kernel read buffer): the rest
-/// of a burst is the relay's, so bulk reads stay off the watcher's thread.
-const WATCHER_PASS: usize = 4096;
+/// Output that comes in reads under this size (about one kernel read
+/// buffer) is quiet. A watcher reads at most this much at once; a read that
+/// fills it is a burst, the relay's, so bulk reads stay off the watcher's
+/// thread.
+pub const QUIET_CHUNK: usize = 4096;
 
 thread_local! {
     /// Where read passes land before their bytes are copied into the queue:
@@ -49,6 +51,17 @@ pub(crate) enum Fill {
     Partial,
     /// Every holder of the slave closed it (EIO on Linux, EOF on macOS).
     End,
+}
+
+/// Who reads the master, which decides how much one pass takes and who
+/// tells the consumer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum By {
+    /// Until the master would block, ends or [`READ_CHUNK`] is read; the
+    /// queue calls the readable callback.
+    Relay,
+    /// One read of up to [`QUIET_CHUNK`]; the watcher tells its consumer.
+    Watcher,
 }
 
 /// The reading side of one PTY: where the bytes go, and whose turn it is.
@@ -100,10 +113,10 @@ impl Reader {
     /// queues what was read. Returns the outcome and the bytes read.
     pub(crate) fn fill(&self, fd: BorrowedFd<'_>) -> (Fill, usize) {
         let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
-        self.pass(fd, READ_CHUNK, true, false)
+        self.pass(fd, By::Relay)
     }
 
-    /// One `read(2)` of up to [`WATCHER_PASS`] bytes on behalf of another
+    /// One `read(2)` of up to [`QUIET_CHUNK`] bytes on behalf of another
     /// event loop, unless the relay is reading right now (it then queues
     /// the bytes itself) or the output has ended. The readable callback is
     /// not called: the caller tells its consumer. Returns the outcome,
@@ -113,7 +126,7 @@ impl Reader {
         if self.output.has_ended() {
             return None;
         }
-        Some(self.pass(fd, WATCHER_PASS, false, true))
+        Some(self.pass(fd, By::Watcher))
     }
 
     /// The end of output: readers get what is queued, then the end; the
@@ -126,7 +139,11 @@ impl Reader {
         }
     }
 
-    fn pass(&self, fd: BorrowedFd<'_>, limit: usize, announce: bool, once: bool) -> (Fill, usize) {
+    fn pass(&self, fd: BorrowedFd<'_>, by: By) -> (Fill, usize) {
+        let limit = match by {
+            By::Relay => READ_CHUNK,
+            By::Watcher => QUIET_CHUNK,
+        };
         SCRATCH.with_borrow_mut(|scratch| {
             scratch.clear();
             let fill = loop {
@@ -135,7 +152,7 @@ impl Reader {
                 }
                 match sys::read_into(fd, scratch) {
                     Ok(0) => break Fill::End,
-                    Ok(_) if once && scratch.len() < limit => break Fill::Partial,
+                    Ok(_) if by == By::Watcher && scratch.len() < limit => break Fill::Partial,
                     Ok(_) => continue,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
@@ -152,21 +169,20 @@ impl Reader {
                 // a new buffer: one copy fewer per byte.
                 let mut taken = std::mem::replace(scratch, Vec::with_capacity(READ_CHUNK));
                 taken.shrink_to_fit();
-                self.queue(taken, announce);
+                self.queue(taken, by);
             } else if read > 0 {
                 // A small one is copied out at its size, so an idle PTY's
                 // queued bytes do not hold a whole read buffer.
-                self.queue(scratch.as_slice().to_vec(), announce);
+                self.queue(scratch.as_slice().to_vec(), by);
             }
             (fill, read)
         })
     }
 
-    fn queue(&self, read: Vec<u8>, announce: bool) {
-        if announce {
-            self.output.push(read);
-        } else {
-            self.output.push_quietly(read);
+    fn queue(&self, read: Vec<u8>, by: By) {
+        match by {
+            By::Relay => self.output.push(read),
+            By::Watcher => self.output.push_quietly(read),
         }
     }
 }
