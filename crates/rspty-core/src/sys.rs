@@ -1,5 +1,6 @@
 //! The unsafe calls on fds and terminals, in one place: window size,
-//! reads into spare capacity, reactor registration, pidfd, ptsname. The
+//! reads into spare capacity, reactor registration, pidfd, ptsname, and the
+//! anonymous mappings that bulk reads land in (`relay/block.rs`). The
 //! other unsafe code of the crate is the child's side of spawning
 //! (`spawn/posix_spawn.rs`, `spawn/fork.rs`, `spawn/signals.rs`,
 //! `credentials.rs`) and the process queries of `foreground.rs`;
@@ -63,6 +64,36 @@ pub fn read_into(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
     // SAFETY: the kernel initialised exactly `n` bytes after the current length.
     unsafe { buf.set_len(buf.len() + n) };
     Ok(n)
+}
+
+/// A new private anonymous mapping of `len` bytes, zero-filled by the kernel.
+pub fn map_anonymous(len: usize) -> io::Result<std::ptr::NonNull<u8>> {
+    // SAFETY: an anonymous private mapping at an address of the kernel's choice touches no
+    // existing memory; the result is checked for MAP_FAILED below.
+    let at = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANON,
+            -1,
+            0,
+        )
+    };
+    if at == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    std::ptr::NonNull::new(at.cast()).ok_or_else(|| io::Error::from(io::ErrorKind::OutOfMemory))
+}
+
+/// Returns a mapping made by [`map_anonymous`] to the kernel.
+///
+/// # Safety
+/// `at` and `len` are those of one mapping from [`map_anonymous`], and nothing refers to its
+/// memory any more.
+pub unsafe fn unmap(at: std::ptr::NonNull<u8>, len: usize) {
+    // SAFETY: the caller passes a whole mapping of ours that nothing uses any more.
+    unsafe { libc::munmap(at.as_ptr().cast(), len) };
 }
 
 /// Writes as much of `data` as the non-blocking `fd` takes; how much that was.

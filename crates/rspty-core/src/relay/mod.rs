@@ -9,11 +9,13 @@
 //!
 //! - [`queue`]: the output queue (pure data, unit-tested on its own);
 //! - [`reader`]: reading the master into the queue, one reader at a time;
+//! - [`block`]: the mapped blocks that bulk output is read into;
 //! - [`input`]: ordered writes, on the caller's thread when nothing waits;
 //! - [`pty`]: [`Pty`], the handle callers hold;
 //! - [`phase`]: the relay's lifecycle, one enum with its transition table;
 //! - [`task`]: the relay task, which carries the transitions out.
 
+mod block;
 mod input;
 mod phase;
 mod pty;

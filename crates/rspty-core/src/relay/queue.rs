@@ -12,12 +12,49 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
+use super::block::Block;
+
+/// The bytes of one read pass: copied out at their size, or (bulk output)
+/// the block they were read into.
+#[derive(Debug)]
+pub(crate) enum Read {
+    Copied(Vec<u8>),
+    Block(Block),
+}
+
+impl Read {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Read::Copied(bytes) => bytes,
+            Read::Block(block) => block.filled(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+}
+
+impl From<Vec<u8>> for Read {
+    fn from(bytes: Vec<u8>) -> Read {
+        Read::Copied(bytes)
+    }
+}
+
 /// Output handed over at once: the bytes of one or more reads, in order.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Chunk {
-    reads: Vec<Vec<u8>>,
+    reads: Vec<Read>,
     len: usize,
 }
+
+impl PartialEq for Chunk {
+    fn eq(&self, other: &Chunk) -> bool {
+        self.len == other.len && self.pieces().flatten().eq(other.pieces().flatten())
+    }
+}
+
+impl Eq for Chunk {}
 
 impl Chunk {
     pub fn len(&self) -> usize {
@@ -30,15 +67,18 @@ impl Chunk {
 
     /// The bytes, in the pieces they were read in.
     pub fn pieces(&self) -> impl Iterator<Item = &[u8]> {
-        self.reads.iter().map(Vec::as_slice)
+        self.reads.iter().map(Read::as_slice)
     }
 
-    /// The bytes in one vector (without a copy when they came in one read).
+    /// The bytes in one vector (without a copy when they came in one
+    /// small read).
     pub fn into_vec(mut self) -> Vec<u8> {
-        if self.reads.len() == 1 {
-            return self.reads.pop().expect("one read");
+        if let [Read::Copied(_)] = self.reads.as_slice() {
+            if let Some(Read::Copied(bytes)) = self.reads.pop() {
+                return bytes;
+            }
         }
-        self.reads.concat()
+        self.pieces().collect::<Vec<_>>().concat()
     }
 }
 
@@ -67,7 +107,7 @@ pub(crate) struct OutputQueue {
 
 #[derive(Default)]
 struct State {
-    reads: VecDeque<Vec<u8>>,
+    reads: VecDeque<Read>,
     len: usize,
     ended: bool,
     /// A `try_pop` found nothing and waits for `on_readable`.
@@ -121,17 +161,17 @@ impl OutputQueue {
 
     /// Appends one read's bytes; or counts them as dropped once the queue
     /// has detached.
-    pub(crate) fn push(&self, read: Vec<u8>) {
-        self.append(read, true);
+    pub(crate) fn push(&self, read: impl Into<Read>) {
+        self.append(read.into(), true);
     }
 
     /// [`OutputQueue::push`] without calling the readable callback: for a
     /// reader that tells the consumer itself.
-    pub(crate) fn push_quietly(&self, read: Vec<u8>) {
+    pub(crate) fn push_quietly(&self, read: Read) {
         self.append(read, false);
     }
 
-    fn append(&self, read: Vec<u8>, announce: bool) {
+    fn append(&self, read: Read, announce: bool) {
         let armed = {
             let mut state = lock(&self.state);
             if state.detached {

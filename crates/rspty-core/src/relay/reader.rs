@@ -14,15 +14,15 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-use super::queue::OutputQueue;
-use crate::sys;
+use super::block::{Block, BLOCK_SIZE};
+use super::queue::{OutputQueue, Read};
 use crate::tap::OutputTap;
 
 /// The most one read pass takes from the master before handing it on.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = BLOCK_SIZE;
 
-/// From this size on, a read pass's buffer is queued as it is instead of
-/// being copied out of the thread's buffer.
+/// From this size on, a read pass's block is queued as it is instead of
+/// being copied out of it.
 const OWN_READ: usize = READ_CHUNK / 4;
 
 /// Output that comes in reads under this size (about one kernel read
@@ -32,11 +32,11 @@ const OWN_READ: usize = READ_CHUNK / 4;
 pub const QUIET_CHUNK: usize = 4096;
 
 thread_local! {
-    /// Where read passes land before their bytes are copied into the queue:
-    /// one buffer per reading thread rather than one per PTY, so an idle PTY
-    /// holds no read buffer (a thousand PTYs would otherwise hold 64 MiB).
-    static SCRATCH: std::cell::RefCell<Vec<u8>> =
-        std::cell::RefCell::new(Vec::with_capacity(READ_CHUNK));
+    /// Where read passes land: one block per reading thread rather than
+    /// one per PTY, so an idle PTY holds no read buffer (a thousand PTYs
+    /// would otherwise hold 64 MiB). A large pass takes the block with it
+    /// into the queue, and the thread's next pass gets another.
+    static SCRATCH: std::cell::RefCell<Option<Block>> = const { std::cell::RefCell::new(None) };
 }
 
 /// What a read pass ended on.
@@ -144,15 +144,16 @@ impl Reader {
             By::Relay => READ_CHUNK,
             By::Watcher => QUIET_CHUNK,
         };
-        SCRATCH.with_borrow_mut(|scratch| {
-            scratch.clear();
+        SCRATCH.with_borrow_mut(|slot| {
+            let block = slot.get_or_insert_with(Block::new);
+            block.clear();
             let fill = loop {
-                if scratch.len() >= limit || scratch.len() == scratch.capacity() {
+                if block.len() >= limit || block.is_full() {
                     break Fill::Progress;
                 }
-                match sys::read_into(fd, scratch) {
+                match block.read_from(fd) {
                     Ok(0) => break Fill::End,
-                    Ok(_) if by == By::Watcher && scratch.len() < limit => break Fill::Partial,
+                    Ok(_) if by == By::Watcher && block.len() < limit => break Fill::Partial,
                     Ok(_) => continue,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Fill::WouldBlock,
@@ -160,26 +161,24 @@ impl Reader {
                     Err(_) => break Fill::End,
                 }
             };
-            if let (Some(tap), false) = (&self.tap, scratch.is_empty()) {
-                tap.output(scratch);
+            if let (Some(tap), false) = (&self.tap, block.filled().is_empty()) {
+                tap.output(block.filled());
             }
-            let read = scratch.len();
+            let read = block.len();
             if read >= OWN_READ {
-                // A large read is handed over as it is, and the thread takes
-                // a new buffer: one copy fewer per byte.
-                let mut taken = std::mem::replace(scratch, Vec::with_capacity(READ_CHUNK));
-                taken.shrink_to_fit();
-                self.queue(taken, by);
+                // A large read is handed over in its block: one copy fewer per byte.
+                let taken = slot.take().expect("the pass's block");
+                self.queue(Read::Block(taken), by);
             } else if read > 0 {
                 // A small one is copied out at its size, so an idle PTY's
-                // queued bytes do not hold a whole read buffer.
-                self.queue(scratch.as_slice().to_vec(), by);
+                // queued bytes do not hold a whole block.
+                self.queue(Read::Copied(block.filled().to_vec()), by);
             }
             (fill, read)
         })
     }
 
-    fn queue(&self, read: Vec<u8>, by: By) {
+    fn queue(&self, read: Read, by: By) {
         match by {
             By::Relay => self.output.push(read),
             By::Watcher => self.output.push_quietly(read),
