@@ -38,6 +38,18 @@ const EXIT_HANGUP_WAIT: Duration = Duration::from_millis(200);
 /// grandchild that keeps writing can reach it.
 const EXIT_DRAIN_LIMIT: usize = 1 << 20;
 
+/// How long a write that found the master full keeps trying, yielding the
+/// CPU between tries, before it waits for the reactor to signal room. A
+/// child that reads as fast as it is written drains the kernel's buffer
+/// within microseconds, sooner than the reactor thread can sleep and wake
+/// again: 64 MiB into a raw child went from 42–58 MiB/s to 113–130 MiB/s
+/// at 50 µs (10 µs was too short to matter), for 1.5–2× the CPU per MiB.
+const RETRY_FULL_FOR: Duration = Duration::from_micros(50);
+
+/// The most one turn of the relay writes before its other work (output,
+/// the exit, the other PTYs on the same thread) comes first again.
+const WRITE_TURN: usize = 256 * 1024;
+
 pub(crate) type MasterSlot = Arc<Mutex<Option<Arc<AsyncFd<OwnedFd>>>>>;
 
 pub(crate) struct Relay {
@@ -284,8 +296,10 @@ impl Relay {
         }
     }
 
-    /// Writes as much of the pending request as the master takes. Returns
-    /// `true` when the master would block.
+    /// Writes as much of the pending request as the master takes, up to
+    /// [`WRITE_TURN`] bytes. Returns `true` when the master would block
+    /// (after trying again for [`RETRY_FULL_FOR`]); `false` when the request
+    /// is done, or when its turn is over and the relay should come back to it.
     ///
     /// The master itself is registered for readability only: the kernel
     /// signals room after nearly every write the child reads, and those
@@ -300,29 +314,47 @@ impl Relay {
             return false;
         };
         let fd = master.get_ref().as_fd();
-        let result = match sys::write_until_blocked(fd, &request.data[request.written..]) {
-            Ok(n) => {
-                request.written += n;
-                if request.written < request.data.len() {
-                    if self.write_room.is_some() {
-                        return true;
+        let mut turn = 0;
+        let mut progress_at = std::time::Instant::now();
+        let result = loop {
+            match sys::write_until_blocked(fd, &request.data[request.written..]) {
+                Ok(n) => {
+                    request.written += n;
+                    turn += n;
+                    if request.written == request.data.len() || turn >= WRITE_TURN {
+                        break Ok(());
                     }
-                    match fd
-                        .try_clone_to_owned()
-                        .and_then(|dup| sys::register(dup, tokio::io::Interest::WRITABLE))
-                    {
-                        Ok(room) => {
-                            self.write_room = Some(Arc::new(room));
-                            return true;
-                        }
-                        Err(e) => Err(e),
+                    if n > 0 {
+                        progress_at = std::time::Instant::now();
+                    } else if progress_at.elapsed() >= RETRY_FULL_FOR {
+                        break Ok(());
                     }
-                } else {
-                    Ok(())
+                    std::thread::yield_now();
                 }
+                Err(e) => break Err(e),
             }
-            Err(e) => Err(e),
         };
+        if result.is_ok() && request.written < request.data.len() {
+            let blocked = turn < WRITE_TURN;
+            if self.write_room.is_some() {
+                return blocked;
+            }
+            match fd
+                .try_clone_to_owned()
+                .and_then(|dup| sys::register(dup, tokio::io::Interest::WRITABLE))
+            {
+                Ok(room) => {
+                    self.write_room = Some(Arc::new(room));
+                    return blocked;
+                }
+                Err(e) => return self.finish_write(Err(e)),
+            }
+        }
+        self.finish_write(result)
+    }
+
+    /// Reports the pending request's outcome and stops waiting for room.
+    fn finish_write(&mut self, result: io::Result<()>) -> bool {
         self.write_room = None;
         let request = self.pending.take().expect("pending request");
         self.input.finish(request, result);
