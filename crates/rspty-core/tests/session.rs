@@ -83,6 +83,33 @@ async fn writes_reach_the_child_in_order() {
 }
 
 #[tokio::test]
+async fn a_write_of_many_relay_turns_reaches_a_fast_reader_whole() {
+    // 4 MiB is sixteen of the relay's 256 KiB write turns, most of them
+    // ended by the turn's bound rather than by a full master: each turn
+    // must resume where the last stopped.
+    const SIZE: usize = 4 << 20;
+    let session = start(&command(
+        "sh",
+        &[
+            "-c",
+            &format!("stty raw -echo; echo ready; head -c {SIZE} | wc -c"),
+        ],
+    ))
+    .await;
+    let mut seen = Vec::new();
+    while !seen.ends_with(b"ready\n") {
+        seen.extend(session.read().await.expect("output before ready"));
+    }
+    let data: Vec<u8> = (0..SIZE).map(|i| b'a' + (i % 26) as u8).collect();
+    if let Write::Queued(rest) = session.write(&data).expect("write") {
+        rest.finished().await.expect("the rest of the write");
+    }
+    let out = String::from_utf8(collect(&session).await).unwrap();
+    assert_eq!(out.trim(), SIZE.to_string());
+    assert_eq!(session.wait().await.code, Some(0));
+}
+
+#[tokio::test]
 async fn a_small_write_with_nothing_queued_is_done_at_once() {
     let session = start(&command("cat", &[])).await;
     assert!(matches!(session.write(b"hi\n"), Ok(Write::Done)));
