@@ -3,8 +3,9 @@
 //! anonymous mappings that bulk reads land in (`relay/block.rs`). The
 //! other unsafe code of the crate is the child's side of spawning
 //! (`spawn/posix_spawn.rs`, `spawn/fork.rs`, `spawn/signals.rs`,
-//! `credentials.rs`) and the process queries of `foreground.rs`;
-//! everything else is safe code on top of these functions and of `nix`.
+//! `credentials.rs`), the process queries of `foreground.rs` and the
+//! blocks' view of their own memory (`relay/block.rs`); everything else is
+//! safe code on top of these functions and of `nix`.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
