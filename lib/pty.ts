@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import native = require('./native.js');
 import { abortError, nativeFailure, spawnError, translate } from './errors.js';
-import { resolveSpawn, type SpawnOptions } from './options.js';
+import { resolveSpawn, type ResolvedSpawn, type SpawnOptions } from './options.js';
 import { Input } from './input.js';
 import { Output } from './output.js';
 import { Expecter, type ExpectOptions, type ExpectResult } from './expect.js';
@@ -301,12 +301,24 @@ export type OutputOf<O> = O extends { encoding: 'utf8' } ? string : Buffer;
  * program has been executed; rejects with the errno (`code` 'ENOENT',
  * 'EACCES', ...) and a message naming what failed.
  */
-export async function spawn<O extends SpawnOptions = SpawnOptions>(
+export function spawn<O extends SpawnOptions = SpawnOptions>(
   file: string,
   args?: readonly string[],
   options?: O,
 ): Promise<Pty<OutputOf<O>>> {
-  const { request, signal, encoding } = resolveSpawn(file, args, options);
+  // Not an async function itself: an async function would keep `options`
+  // (the caller's environment object among them) alive until the program
+  // has started, and a burst of spawns would hold a thousand of them.
+  let resolved: ResolvedSpawn;
+  try {
+    resolved = resolveSpawn(file, args, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return start(resolved) as Promise<Pty<OutputOf<O>>>;
+}
+
+async function start({ request, signal, encoding }: ResolvedSpawn): Promise<Pty<Buffer | string>> {
   if (signal?.aborted) throw abortError(signal.reason);
   let resolveExit!: (status: ExitStatus) => void;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
@@ -314,12 +326,16 @@ export async function spawn<O extends SpawnOptions = SpawnOptions>(
   let screen: Screen | null = null;
   let handle: native.NativePty;
   try {
-    handle = await native.spawn(
+    const started = native.spawn(
       request,
       (status) => resolveExit(exitStatus(status)),
       () => output.readable(),
       () => screen?.changed(),
     );
+    // The addon has its own copy of the request now; the environment is
+    // the bulk of it, and nothing below needs it.
+    request.env = undefined;
+    handle = await started;
   } catch (error) {
     throw spawnError(error, request);
   }
@@ -335,7 +351,7 @@ export async function spawn<O extends SpawnOptions = SpawnOptions>(
       void pty.exited.then(() => signal.removeEventListener('abort', abort));
     }
   }
-  return pty as Pty<OutputOf<O>>;
+  return pty;
 }
 
 /**
