@@ -442,10 +442,10 @@ export class UnixTerminal extends EventEmitter implements IPty {
     this.#native.close();
   }
 
-  /** Hands queued output to 'data' until paused, empty or ended. */
   /** Given to each read: the engine may call it instead of the readable callback. */
   readonly #announce = (): void => this.#pump();
 
+  /** Hands queued output to 'data' until paused, empty or ended. */
   #pump(): void {
     while (!this.#paused && !this.#ended) {
       const chunk = this.#native.read(this.#announce);

@@ -116,8 +116,9 @@ struct Shared {
 }
 
 impl Shared {
-    /// Stops watching; `true` when the stop is the end of a watch that did
-    /// not read, so that the relay reads again.
+    /// Stops watching. With `hand_back`, the relay is told to read again;
+    /// without it, reading is already back with the relay (the core handed
+    /// it back) or there is no PTY left to read.
     fn stop(&self, hand_back: bool) {
         if self.active.replace(false) {
             // SAFETY: the handle is an initialised, not yet closed uv_poll_t of this thread's loop.

@@ -42,8 +42,6 @@ pub(crate) struct Block {
 
 // SAFETY: a block owns its mapping the way a `Box<[u8]>` owns its memory.
 unsafe impl Send for Block {}
-// SAFETY: a shared block only gives out shared slices of its memory.
-unsafe impl Sync for Block {}
 
 impl Block {
     /// An empty block: a kept one, else a new mapping. Like a vector that

@@ -73,10 +73,8 @@ impl Chunk {
     /// The bytes in one vector (without a copy when they came in one
     /// small read).
     pub fn into_vec(mut self) -> Vec<u8> {
-        if let [Read::Copied(_)] = self.reads.as_slice() {
-            if let Some(Read::Copied(bytes)) = self.reads.pop() {
-                return bytes;
-            }
+        if let [Read::Copied(bytes)] = self.reads.as_mut_slice() {
+            return std::mem::take(bytes);
         }
         self.pieces().collect::<Vec<_>>().concat()
     }

@@ -42,8 +42,9 @@ const EXIT_DRAIN_LIMIT: usize = 1 << 20;
 /// CPU between tries, before it waits for the reactor to signal room. A
 /// child that reads as fast as it is written drains the kernel's buffer
 /// within microseconds, sooner than the reactor thread can sleep and wake
-/// again: 64 MiB into a raw child went from 42–58 MiB/s to 113–130 MiB/s
-/// at 50 µs (10 µs was too short to matter), for 1.5–2× the CPU per MiB.
+/// again. 64 MiB into a raw child, back-to-back runs: 50–59 MiB/s without
+/// the retry, 67–117 MiB/s with 50 µs, at more CPU per MiB (3.1–3.8 ms
+/// against 4.4–8.7); 10 µs was too short to matter (bench/README.md).
 const RETRY_FULL_FOR: Duration = Duration::from_micros(50);
 
 /// The most one turn of the relay writes before its other work (output,
