@@ -2,7 +2,7 @@
 // process, the window size in pixels, and running the child as another user.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, spawn, type Pty } from '../lib/index.js';
@@ -171,7 +171,8 @@ const NOBODY = 65534;
 test('uid/gid: the child runs as the given user and group', async (t) => {
   const uid = isRoot ? NOBODY : process.getuid!();
   const gid = isRoot ? NOBODY : process.getgid!();
-  const result = await run('sh', ['-c', 'echo $(id -u) $(id -g) $(id -G)'], { uid, gid, encoding: 'utf8' });
+  // cwd '/': the checkout may sit in a directory only its owner can enter.
+  const result = await run('sh', ['-c', 'echo $(id -u) $(id -g) $(id -G)'], { uid, gid, cwd: '/', encoding: 'utf8' });
   // As root the supplementary groups are reduced to the new group.
   t.is(result.output, `${uid} ${gid} ${isRoot ? String(gid) : execFileSync('id', ['-G']).toString().trim()}\r\n`);
   t.is(result.exitCode, 0);
@@ -179,12 +180,26 @@ test('uid/gid: the child runs as the given user and group', async (t) => {
 
 test('uid/gid the caller may not take: spawn rejects with EPERM', async (t) => {
   if (isRoot) {
-    // Root may take any id: the refusal is checked from a child running as nobody.
-    const entry = join(process.cwd(), 'dist', 'index.js');
+    // Root may take any id: the refusal is checked from a child running as nobody, which
+    // loads a copy of the build from a directory it may read (the checkout may sit in one
+    // only its owner can enter).
+    const copy = mkdtempSync(join(tmpdir(), 'rspty-nobody-'));
+    t.teardown(() => rmSync(copy, { recursive: true, force: true }));
+    chmodSync(copy, 0o755);
+    for (const file of readdirSync('.').filter((name) => name === 'index.js' || name.endsWith('.node'))) {
+      cpSync(file, join(copy, file));
+    }
+    cpSync('dist', join(copy, 'dist'), { recursive: true });
+    const entry = join(copy, 'dist', 'index.js');
     const script =
       `require(${JSON.stringify(entry)}).spawn('true', [], { uid: 0 })` +
       '.then(() => console.log("spawned"), (e) => console.log(e.code, e.syscall, e.message));';
-    const result = await run(process.execPath, ['-e', script], { uid: NOBODY, gid: NOBODY, encoding: 'utf8' });
+    const result = await run(process.execPath, ['-e', script], {
+      uid: NOBODY,
+      gid: NOBODY,
+      cwd: copy,
+      encoding: 'utf8',
+    });
     t.regex(result.output, /^EPERM setuid spawn true: cannot switch to uid 0 gid -: EPERM/);
   } else {
     const error = await t.throwsAsync(spawn('true', [], { uid: 0 }));
